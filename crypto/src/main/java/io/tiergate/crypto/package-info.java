@@ -1,0 +1,2 @@
+/** Keys and ciphers of Tiergate. */
+package io.tiergate.crypto;
