@@ -1,0 +1,338 @@
+package io.tiergate.tiering.store;
+
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.core.http.policy.HttpPipelinePolicy;
+import com.azure.core.http.rest.Response;
+import com.azure.core.util.BinaryData;
+import com.azure.core.util.Context;
+import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.batch.BlobBatchClient;
+import com.azure.storage.blob.batch.BlobBatchClientBuilder;
+import com.azure.storage.blob.batch.BlobBatchStorageException;
+import com.azure.storage.blob.models.AccessTier;
+import com.azure.storage.blob.models.BlobErrorCode;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.BlobRange;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.DeleteSnapshotsOptionType;
+import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.options.BlobParallelUploadOptions;
+import com.azure.storage.common.StorageSharedKeyCredential;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * An {@link ObjectStore} on Azure Blob storage (or Azurite), through the Azure Storage Blob SDK
+ * on the JDK HTTP client.
+ *
+ * <p>Put-if-absent is a Put Blob with {@code If-None-Match: *}; ranged reads are ranged
+ * downloads; deletes go in Blob Batch requests of up to 256. The SDK retries each request with
+ * exponential back-off; {@link RetryingObjectStore} adds a slower, longer back-off on top for
+ * throttling and outages. Credentials live only inside the SDK client: they never reach a log
+ * line, a {@link #toString()} or an exception message.
+ */
+public final class AzureBlobObjectStore implements ObjectStore {
+
+  private static final int BATCH_LIMIT = 256;
+  private static final String PACK_PREFIX = "packs/";
+
+  private final BlobContainerClient container;
+  private final BlobBatchClient batch;
+  private final AccessTier packTier;
+  private final Duration timeout;
+  private final String description;
+
+  private AzureBlobObjectStore(Builder b) {
+    BlobServiceClientBuilder sb =
+        new BlobServiceClientBuilder()
+            .httpClient(b.httpClient != null ? b.httpClient : new JdkHttpClientBuilder().build())
+            .retryOptions(
+                new RequestRetryOptions(
+                    RetryPolicyType.EXPONENTIAL,
+                    b.sdkRetries + 1, // tries, not retries
+                    b.timeout,
+                    Duration.ofMillis(200),
+                    Duration.ofSeconds(10),
+                    null));
+    if (b.connectionString != null) {
+      sb.connectionString(b.connectionString);
+    } else {
+      sb.endpoint(Objects.requireNonNull(b.endpoint, "endpoint or connection string"));
+      if (b.accountKey != null) {
+        sb.credential(new StorageSharedKeyCredential(b.accountName, b.accountKey));
+      } else if (b.sasToken != null) {
+        sb.sasToken(b.sasToken);
+      }
+    }
+    for (HttpPipelinePolicy p : b.policies) {
+      sb.addPolicy(p);
+    }
+    BlobServiceClient service;
+    try {
+      service = sb.buildClient();
+    } catch (RuntimeException e) {
+      // The SDK's message may quote the connection string: keep only its type.
+      throw new ObjectStoreException(
+          ObjectStoreException.Code.INVALID,
+          "invalid Azure storage settings (" + e.getClass().getSimpleName() + ")");
+    }
+    this.container = service.getBlobContainerClient(b.container);
+    this.batch = new BlobBatchClientBuilder(service).buildClient();
+    this.packTier = b.packTier == null ? null : AccessTier.fromString(b.packTier);
+    this.timeout = b.timeout.multipliedBy(b.sdkRetries + 1L);
+    this.description = "AzureBlobObjectStore[" + service.getAccountName() + "/" + b.container + "]";
+    if (b.createContainer) {
+      call("create container " + b.container, () -> container.createIfNotExists());
+    }
+  }
+
+  /** A builder; give a connection string, or an endpoint with a key or SAS, and a container. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public void putIfAbsent(String name, byte[] data) {
+    BlobClient blob = container.getBlobClient(ObjectNames.check(name));
+    BlobParallelUploadOptions options =
+        new BlobParallelUploadOptions(BinaryData.fromBytes(data))
+            .setRequestConditions(new BlobRequestConditions().setIfNoneMatch("*"));
+    if (packTier != null && name.startsWith(PACK_PREFIX)) {
+      options.setTier(packTier);
+    }
+    call("put " + name, () -> blob.uploadWithResponse(options, timeout, Context.NONE));
+  }
+
+  @Override
+  public byte[] get(String name) {
+    BlobClient blob = container.getBlobClient(ObjectNames.check(name));
+    return call("get " + name, () -> blob.downloadContent().toBytes());
+  }
+
+  @Override
+  public byte[] getRange(String name, long offset, int length) {
+    if (offset < 0 || length <= 0) {
+      throw new ObjectStoreException(ObjectStoreException.Code.INVALID, "bad range for " + name);
+    }
+    BlobClient blob = container.getBlobClient(ObjectNames.check(name));
+    ByteArrayOutputStream out = new ByteArrayOutputStream(length);
+    call(
+        "get range of " + name,
+        () ->
+            blob.downloadStreamWithResponse(
+                out, new BlobRange(offset, (long) length), null, null, false, timeout,
+                Context.NONE));
+    if (out.size() != length) {
+      throw new ObjectStoreException(
+          ObjectStoreException.Code.INVALID, "range beyond the end of " + name);
+    }
+    return out.toByteArray();
+  }
+
+  @Override
+  public void delete(Collection<String> names) {
+    List<String> urls = new ArrayList<>(Math.min(names.size(), BATCH_LIMIT));
+    for (String name : names) {
+      urls.add(container.getBlobClient(ObjectNames.check(name)).getBlobUrl());
+      if (urls.size() == BATCH_LIMIT) {
+        deleteBatch(urls);
+        urls.clear();
+      }
+    }
+    if (!urls.isEmpty()) {
+      deleteBatch(urls);
+    }
+  }
+
+  private void deleteBatch(List<String> urls) {
+    call(
+        "delete " + urls.size() + " objects",
+        () -> {
+          try {
+            for (Response<Void> r :
+                batch.deleteBlobs(urls, DeleteSnapshotsOptionType.INCLUDE, timeout, Context.NONE)) {
+              r.getStatusCode();
+            }
+          } catch (BlobBatchStorageException e) {
+            for (BlobStorageException item : e.getBatchExceptions()) {
+              if (item.getStatusCode() != 404) {
+                throw item;
+              }
+            }
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public List<ObjectInfo> list(String prefix) {
+    ObjectNames.checkPrefix(prefix);
+    return call(
+        "list " + prefix,
+        () -> {
+          List<ObjectInfo> out = new ArrayList<>();
+          ListBlobsOptions options = new ListBlobsOptions().setPrefix(prefix.isEmpty() ? null : prefix);
+          for (BlobItem item : container.listBlobs(options, timeout)) {
+            out.add(new ObjectInfo(item.getName(), item.getProperties().getContentLength()));
+          }
+          return out;
+        });
+  }
+
+  @Override
+  public void close() {}
+
+  @Override
+  public String toString() {
+    return description;
+  }
+
+  /** Runs one SDK call and maps its failures to {@link ObjectStoreException} codes. */
+  private static <T> T call(String what, java.util.function.Supplier<T> op) {
+    try {
+      return op.get();
+    } catch (BlobStorageException e) {
+      throw new ObjectStoreException(codeOf(e), what + ": HTTP " + e.getStatusCode()
+          + (e.getErrorCode() == null ? "" : " " + e.getErrorCode()), e);
+    } catch (ObjectStoreException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new ObjectStoreException(
+          ObjectStoreException.Code.UNAVAILABLE, what + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  static ObjectStoreException.Code codeOf(BlobStorageException e) {
+    BlobErrorCode error = e.getErrorCode();
+    int status = e.getStatusCode();
+    if (status == 404) {
+      return ObjectStoreException.Code.NOT_FOUND;
+    }
+    if (status == 409 && BlobErrorCode.BLOB_ALREADY_EXISTS.equals(error) || status == 412) {
+      return ObjectStoreException.Code.ALREADY_EXISTS;
+    }
+    if (status == 401 || status == 403) {
+      return ObjectStoreException.Code.AUTH_FAILED;
+    }
+    if (status == 429 || status == 503) {
+      return ObjectStoreException.Code.THROTTLED;
+    }
+    if (status == 416 || status == 400) {
+      return ObjectStoreException.Code.INVALID;
+    }
+    if (status >= 500 || status == 408) {
+      return ObjectStoreException.Code.UNAVAILABLE;
+    }
+    return status == 409 ? ObjectStoreException.Code.ALREADY_EXISTS : ObjectStoreException.Code.INVALID;
+  }
+
+  /** Settings for an {@link AzureBlobObjectStore}. */
+  public static final class Builder {
+    private String connectionString;
+    private String endpoint;
+    private String accountName;
+    private String accountKey;
+    private String sasToken;
+    private String container = "tiergate";
+    private String packTier;
+    private boolean createContainer = true;
+    private Duration timeout = Duration.ofSeconds(60);
+    private int sdkRetries = 3;
+    private HttpClient httpClient;
+    private final List<HttpPipelinePolicy> policies = new ArrayList<>();
+
+    private Builder() {}
+
+    /** A storage connection string (secret: kept only inside the SDK client). */
+    public Builder connectionString(String connectionString) {
+      this.connectionString = connectionString;
+      return this;
+    }
+
+    /** The blob endpoint, e.g. {@code https://ACCOUNT.blob.core.windows.net}. */
+    public Builder endpoint(String endpoint) {
+      this.endpoint = endpoint;
+      return this;
+    }
+
+    /** Shared-key credentials for {@link #endpoint}. */
+    public Builder accountKey(String accountName, String accountKey) {
+      this.accountName = accountName;
+      this.accountKey = accountKey;
+      return this;
+    }
+
+    /** A SAS token for {@link #endpoint}. */
+    public Builder sasToken(String sasToken) {
+      this.sasToken = sasToken;
+      return this;
+    }
+
+    /** The container (created when missing unless {@link #createContainer} is off). */
+    public Builder container(String container) {
+      this.container = container;
+      return this;
+    }
+
+    /** Whether to create the container when it is missing (default on). */
+    public Builder createContainer(boolean createContainer) {
+      this.createContainer = createContainer;
+      return this;
+    }
+
+    /** The access tier for pack objects: {@code Hot}, {@code Cool} or {@code Cold}; null = account default. */
+    public Builder packTier(String tier) {
+      if (tier != null && !List.of("hot", "cool", "cold").contains(tier.toLowerCase(Locale.ROOT))) {
+        throw new IllegalArgumentException("pack tier must be Hot, Cool or Cold");
+      }
+      this.packTier = tier;
+      return this;
+    }
+
+    /** Timeout of one try of one request (default 60 s). */
+    public Builder timeout(Duration timeout) {
+      this.timeout = timeout;
+      return this;
+    }
+
+    /** How many times the SDK retries one request (default 3). */
+    public Builder sdkRetries(int retries) {
+      this.sdkRetries = retries;
+      return this;
+    }
+
+    /** An HTTP client other than the default JDK one. */
+    public Builder httpClient(HttpClient httpClient) {
+      this.httpClient = httpClient;
+      return this;
+    }
+
+    /** An extra pipeline policy, e.g. for fault injection in tests. */
+    public Builder addPolicy(HttpPipelinePolicy policy) {
+      policies.add(policy);
+      return this;
+    }
+
+    /** Connects (creating the container when asked to). */
+    public AzureBlobObjectStore build() {
+      return new AzureBlobObjectStore(this);
+    }
+
+    @Override
+    public String toString() {
+      return "AzureBlobObjectStore.Builder[container=" + container + "]";
+    }
+  }
+}

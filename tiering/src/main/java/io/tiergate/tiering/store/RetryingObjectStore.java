@@ -1,0 +1,124 @@
+package io.tiergate.tiering.store;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Retries an {@link ObjectStore}'s retryable failures (throttling, outages) with exponential
+ * back-off and full jitter, up to a time budget; other failures pass straight through.
+ *
+ * <p>Put-if-absent needs care: when an attempt fails after the service stored the object (the
+ * response was lost), the next attempt finds the name taken. A retried put that meets
+ * {@code ALREADY_EXISTS} therefore reads the object back and succeeds when the bytes are the
+ * ones it was storing, so an upload is idempotent without ever replacing anything.
+ */
+public final class RetryingObjectStore implements ObjectStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RetryingObjectStore.class);
+
+  private final ObjectStore delegate;
+  private final Duration initialDelay;
+  private final Duration maxDelay;
+  private final Duration budget;
+
+  /**
+   * Wraps {@code delegate}.
+   *
+   * @param initialDelay the first back-off
+   * @param maxDelay the longest single back-off
+   * @param budget how long to keep retrying one call before giving up with the last failure
+   */
+  public RetryingObjectStore(
+      ObjectStore delegate, Duration initialDelay, Duration maxDelay, Duration budget) {
+    this.delegate = delegate;
+    this.initialDelay = initialDelay;
+    this.maxDelay = maxDelay;
+    this.budget = budget;
+  }
+
+  @Override
+  public void putIfAbsent(String name, byte[] data) {
+    boolean[] retried = {false};
+    retry(
+        "put " + name,
+        () -> {
+          try {
+            delegate.putIfAbsent(name, data);
+          } catch (ObjectStoreException e) {
+            if (e.code() != ObjectStoreException.Code.ALREADY_EXISTS
+                || !retried[0]
+                || !Arrays.equals(delegate.get(name), data)) {
+              throw e;
+            }
+          } finally {
+            retried[0] = true;
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public byte[] get(String name) {
+    return retry("get " + name, () -> delegate.get(name));
+  }
+
+  @Override
+  public byte[] getRange(String name, long offset, int length) {
+    return retry("get range of " + name, () -> delegate.getRange(name, offset, length));
+  }
+
+  @Override
+  public void delete(Collection<String> names) {
+    retry(
+        "delete",
+        () -> {
+          delegate.delete(names);
+          return null;
+        });
+  }
+
+  @Override
+  public List<ObjectInfo> list(String prefix) {
+    return retry("list " + prefix, () -> delegate.list(prefix));
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+
+  @Override
+  public String toString() {
+    return "Retrying[" + delegate + "]";
+  }
+
+  private <T> T retry(String what, Supplier<T> op) {
+    long deadline = System.nanoTime() + budget.toNanos();
+    long delay = initialDelay.toMillis();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return op.get();
+      } catch (ObjectStoreException e) {
+        long left = deadline - System.nanoTime();
+        if (!e.code().retryable() || left <= 0) {
+          throw e;
+        }
+        long sleep = Math.min(ThreadLocalRandom.current().nextLong(delay + 1), left / 1_000_000);
+        LOG.warn("{} failed ({}), attempt {}; retrying in {} ms", what, e.code(), attempt, sleep);
+        try {
+          Thread.sleep(sleep);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+        delay = Math.min(delay * 2, maxDelay.toMillis());
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** Object stores the cloud tier writes to. */
+package io.tiergate.tiering.store;
