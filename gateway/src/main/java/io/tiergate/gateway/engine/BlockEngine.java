@@ -1,0 +1,570 @@
+package io.tiergate.gateway.engine;
+
+import io.tiergate.gateway.kv.Column;
+import io.tiergate.gateway.kv.KvBatch;
+import io.tiergate.gateway.kv.KvException;
+import io.tiergate.gateway.kv.KvIterator;
+import io.tiergate.gateway.kv.KvSnapshot;
+import io.tiergate.gateway.kv.KvStore;
+import io.tiergate.gateway.kv.KvView;
+import io.tiergate.gateway.kv.Keys;
+import io.tiergate.iscsi.spi.BlockDeviceException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The block engine of one appliance: volumes, the deduplicated chunk store and its metadata,
+ * all in one {@link KvStore}.
+ *
+ * <p>Write path: a volume cuts a command into chunk-aligned pieces, reads and merges partial
+ * chunks, and hands whole chunk images to {@link #apply}. An all-zero image is a hole (no
+ * mapping). Any other is named by its keyed hash; {@code apply} reads the old mappings and the
+ * chunk records involved, turns mapping changes into refcount deltas per chunk ID, stores new
+ * chunks (LZ4 when it pays), deletes chunks whose refcount reaches zero, adjusts the space
+ * counters, and commits all of it in one batch: a crash keeps all or none of a command's
+ * piece, so a chunk is never torn and a refcount never disagrees with the block map.
+ *
+ * <p>Concurrency: two lock families, both striped so memory is bounded. Block locks, keyed by
+ * (volume, chunk index), serialise commands on the same chunk (including the read half of a
+ * read-modify-write and the whole of compare-and-write); commands on different chunks run in
+ * parallel. Chunk-ID locks serialise the read-modify-write of chunk records, which dedup shares
+ * between unrelated block addresses. Order is always block locks, then ID locks, each in
+ * ascending stripe order, so there is no deadlock. Readers take no lock: they read through a
+ * store snapshot, in which a mapped chunk's bytes are always present.
+ *
+ * <p>Durability: unsynced batches go to the write-ahead log's OS buffers (they survive a killed
+ * process); FUA writes are synced batches, and a flush syncs the log.
+ *
+ * <p>Space: counters of distinct chunks, their plaintext and stored bytes, and mapped chunks
+ * per volume live in the meta family as merge counters updated in the same batch, so they are
+ * exactly as durable as the data they count. The configured capacity limits stored chunk bytes.
+ */
+public final class BlockEngine implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BlockEngine.class);
+  private static final byte[] HASHER_CHECK_INPUT =
+      "tiergate chunk-id key check v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] META_HASHER_CHECK = "chunk-id-check".getBytes();
+
+  private final KvStore kv;
+  private final EngineConfig config;
+  private final ChunkHasher hasher;
+  private final StripedLocks blockLocks = new StripedLocks(4096);
+  private final StripedLocks idLocks = new StripedLocks(1024);
+  private final Map<String, Volume> volumes = new ConcurrentHashMap<>();
+  private final Object adminLock = new Object();
+  private final AtomicLong storedBytes = new AtomicLong();
+  private volatile boolean closed;
+
+  private BlockEngine(KvStore kv, EngineConfig config, Function<KvStore, ChunkHasher> hashers) {
+    this.kv = kv;
+    this.config = config;
+    this.hasher = hashers.apply(kv);
+    checkFormat();
+    checkHasher();
+    storedBytes.set(kv.counter(Layout.STORED_BYTES));
+    loadVolumes();
+  }
+
+  /**
+   * Opens the engine in {@code dir} with chunk IDs from {@code hasher}. A data directory
+   * remembers a check value of its hasher and refuses another (a wrong key would silently
+   * stop deduplication against everything stored before).
+   */
+  public static BlockEngine open(Path dir, EngineConfig config, ChunkHasher hasher) {
+    return openWith(dir, config, kv -> hasher);
+  }
+
+  /**
+   * Opens the engine with a random chunk-ID key kept in the store itself: for tests and for
+   * appliances without a key ring. The key then protects nothing on this disk.
+   */
+  public static BlockEngine openWithLocalKey(Path dir, EngineConfig config) {
+    return openWith(dir, config, kv -> {
+      byte[] key = kv.get(Column.META, Layout.META_CHUNK_ID_KEY);
+      if (key == null) {
+        key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        try (KvBatch b = kv.newBatch()) {
+          b.put(Column.META, Layout.META_CHUNK_ID_KEY, key);
+          kv.write(b, true);
+        }
+      }
+      return new HmacChunkHasher(key);
+    });
+  }
+
+  private static BlockEngine openWith(Path dir, EngineConfig config,
+      Function<KvStore, ChunkHasher> hashers) {
+    KvStore kv;
+    try {
+      kv = KvStore.open(dir, config.kv());
+    } catch (KvException e) {
+      throw new EngineException(EngineException.Code.STORAGE, "cannot open store in " + dir, e);
+    }
+    try {
+      return new BlockEngine(kv, config, hashers);
+    } catch (RuntimeException e) {
+      kv.close();
+      throw e;
+    }
+  }
+
+  private void checkFormat() {
+    byte[] v = kv.get(Column.META, Layout.META_FORMAT);
+    if (v == null) {
+      byte[] f = new byte[4];
+      Keys.putInt(f, 0, Layout.FORMAT_VERSION);
+      try (KvBatch b = kv.newBatch()) {
+        b.put(Column.META, Layout.META_FORMAT, f);
+        kv.write(b, true);
+      }
+    } else if (Keys.getInt(v, 0) != Layout.FORMAT_VERSION) {
+      throw new EngineException(EngineException.Code.UNSUPPORTED_FORMAT,
+          "data format " + Keys.getInt(v, 0) + ", this version reads " + Layout.FORMAT_VERSION);
+    }
+  }
+
+  private void checkHasher() {
+    byte[] check = hasher.hash(HASHER_CHECK_INPUT, 0, HASHER_CHECK_INPUT.length);
+    byte[] stored = kv.get(Column.META, META_HASHER_CHECK);
+    if (stored == null) {
+      try (KvBatch b = kv.newBatch()) {
+        b.put(Column.META, META_HASHER_CHECK, check);
+        kv.write(b, true);
+      }
+    } else if (!Arrays.equals(stored, check)) {
+      throw new EngineException(EngineException.Code.INVALID_ARGUMENT,
+          "the chunk-ID key differs from the one this data directory was written with");
+    }
+  }
+
+  private void loadVolumes() {
+    List<Layout.VolumeRecord> deleting = new ArrayList<>();
+    try (KvIterator it = kv.scan(Column.VOLUMES, new byte[0], null)) {
+      for (; it.valid(); it.next()) {
+        byte[] k = it.key();
+        if (k.length != 9 || k[8] != Layout.VOLUME_CONFIG) {
+          continue;
+        }
+        Layout.VolumeRecord r = Layout.VolumeRecord.decode(Keys.getLong(k, 0), it.value());
+        if (r.state() == Layout.VolumeState.DELETING) {
+          deleting.add(r);
+        } else {
+          volumes.put(r.info().name(), new Volume(this, r.info()));
+        }
+      }
+    }
+    for (Layout.VolumeRecord r : deleting) {
+      log.info("resuming deletion of volume {}", r.info().name());
+      purge(r.info());
+    }
+    log.info("engine open with {} volume(s)", volumes.size());
+  }
+
+  // ---------------------------------------------------------------- administration
+
+  /** Creates a thin volume; nothing is allocated until it is written. */
+  public Volume createVolume(VolumeSpec spec) {
+    synchronized (adminLock) {
+      ensureOpen();
+      if (volumes.containsKey(spec.name())) {
+        throw new EngineException(EngineException.Code.VOLUME_EXISTS,
+            "volume exists: " + spec.name());
+      }
+      long id = kv.counter(Layout.NEXT_VOLUME_ID) + 1;
+      VolumeInfo info = new VolumeInfo(id, spec.name(), spec.sizeBytes(), spec.chunkSize(),
+          spec.pinned(), UUID.randomUUID(), System.currentTimeMillis());
+      try (KvBatch b = kv.newBatch()) {
+        b.add(Layout.NEXT_VOLUME_ID, 1);
+        b.put(Column.VOLUMES, Layout.volumeKey(id, Layout.VOLUME_CONFIG),
+            new Layout.VolumeRecord(info, Layout.VolumeState.ACTIVE).encode());
+        kv.write(b, true);
+      } catch (KvException e) {
+        throw new EngineException(EngineException.Code.STORAGE, "cannot create volume", e);
+      }
+      Volume v = new Volume(this, info);
+      volumes.put(spec.name(), v);
+      log.info("created volume {} ({} bytes, {} KiB chunks)", spec.name(), spec.sizeBytes(),
+          spec.chunkSize() >> 10);
+      return v;
+    }
+  }
+
+  /** Grows a volume to {@code newSizeBytes}; shrinking is refused. */
+  public void growVolume(String name, long newSizeBytes) {
+    synchronized (adminLock) {
+      Volume v = volume(name);
+      VolumeInfo old = v.info();
+      if (newSizeBytes < old.sizeBytes() || newSizeBytes % Volume.BLOCK_SIZE != 0) {
+        throw new EngineException(EngineException.Code.INVALID_ARGUMENT,
+            "new size must be a multiple of 512 and not smaller than " + old.sizeBytes());
+      }
+      VolumeInfo info = new VolumeInfo(old.id(), old.name(), newSizeBytes, old.chunkSize(),
+          old.pinned(), old.uuid(), old.createdMillis());
+      try (KvBatch b = kv.newBatch()) {
+        b.put(Column.VOLUMES, Layout.volumeKey(old.id(), Layout.VOLUME_CONFIG),
+            new Layout.VolumeRecord(info, Layout.VolumeState.ACTIVE).encode());
+        kv.write(b, true);
+      }
+      v.setInfo(info);
+      log.info("grew volume {} to {} bytes", name, newSizeBytes);
+    }
+  }
+
+  /**
+   * Deletes a volume and releases every chunk it references. The deletion is recorded first,
+   * so a crash half-way is finished at the next open.
+   */
+  public void deleteVolume(String name) {
+    synchronized (adminLock) {
+      Volume v = volume(name);
+      VolumeInfo info = v.info();
+      try (KvBatch b = kv.newBatch()) {
+        b.put(Column.VOLUMES, Layout.volumeKey(info.id(), Layout.VOLUME_CONFIG),
+            new Layout.VolumeRecord(info, Layout.VolumeState.DELETING).encode());
+        kv.write(b, true);
+      }
+      volumes.remove(name);
+      v.markDeleted();
+      purge(info);
+      log.info("deleted volume {}", name);
+    }
+  }
+
+  private void purge(VolumeInfo info) {
+    Volume tmp = new Volume(this, info);
+    tmp.releaseChunks(0, info.chunkCount());
+    try (KvBatch b = kv.newBatch()) {
+      b.delete(Column.VOLUMES, Layout.volumeKey(info.id(), Layout.VOLUME_CONFIG));
+      b.delete(Column.VOLUMES, Layout.volumeKey(info.id(), Layout.VOLUME_RESERVATIONS));
+      b.delete(Column.META, Layout.volumeCounterKey(info.id(), Layout.VOL_MAPPED));
+      kv.write(b, true);
+    }
+  }
+
+  /** The volumes, by name. */
+  public List<VolumeInfo> listVolumes() {
+    return volumes.values().stream().map(Volume::info)
+        .sorted(Comparator.comparing(VolumeInfo::name)).toList();
+  }
+
+  /** The volume called {@code name}. */
+  public Volume volume(String name) {
+    Volume v = volumes.get(name);
+    if (v == null) {
+      throw new EngineException(EngineException.Code.NO_SUCH_VOLUME, "no volume " + name);
+    }
+    return v;
+  }
+
+  /** The volume called {@code name}, or null. */
+  public Volume findVolume(String name) {
+    return volumes.get(name);
+  }
+
+  /** Space figures of the whole appliance (exact). */
+  public SpaceUsage usage() {
+    long provisioned = 0;
+    long logical = 0;
+    for (Volume v : volumes.values()) {
+      provisioned += v.info().sizeBytes();
+      logical += kv.counter(Layout.volumeCounterKey(v.info().id(), Layout.VOL_MAPPED))
+          * v.info().chunkSize();
+    }
+    return new SpaceUsage(provisioned, logical, kv.counter(Layout.UNIQUE_BYTES),
+        kv.counter(Layout.STORED_BYTES), kv.counter(Layout.CHUNK_COUNT), kv.diskBytes());
+  }
+
+  /**
+   * Space figures of one volume. Scans its block map (a background admin call, not a hot
+   * path): the number of distinct chunks is estimated with a HyperLogLog sketch (about 1%
+   * error, 16 KiB of memory whatever the volume size).
+   */
+  public SpaceUsage usage(String name) {
+    VolumeInfo info = volume(name).info();
+    HyperLogLog distinct = new HyperLogLog();
+    long mapped = 0;
+    long plainSum = 0;
+    long storedSum = 0;
+    List<byte[]> ids = new ArrayList<>();
+    byte[] from = Layout.blockKey(info.id(), Layout.LIVE_EPOCH, 0);
+    byte[] to = Layout.blockKey(info.id(), Layout.LIVE_EPOCH + 1, 0);
+    try (KvSnapshot snap = kv.snapshot(); KvIterator it = snap.scan(Column.BLOCKMAP, from, to)) {
+      for (; ; it.next()) {
+        boolean valid = it.valid();
+        if (valid) {
+          byte[] id = it.value();
+          ids.add(id);
+          distinct.add(id);
+          mapped++;
+        }
+        if (ids.size() == 256 || (!valid && !ids.isEmpty())) {
+          for (byte[] r : snap.multiGet(Column.CHUNKS, ids)) {
+            if (r != null) {
+              ChunkRecord c = ChunkRecord.decode(r);
+              plainSum += c.plainLength();
+              storedSum += c.storedLength();
+            }
+          }
+          ids.clear();
+        }
+        if (!valid) {
+          break;
+        }
+      }
+    }
+    long d = Math.min(mapped, distinct.estimate());
+    long unique = mapped == 0 ? 0 : Math.round((double) plainSum / mapped * d);
+    long stored = mapped == 0 ? 0 : Math.round((double) storedSum / mapped * d);
+    return new SpaceUsage(info.sizeBytes(), mapped * info.chunkSize(), unique, stored, d, 0);
+  }
+
+  /** Makes every returned write durable. */
+  public void sync() {
+    kv.sync();
+  }
+
+  /** The store, for verification tools in this package. */
+  KvStore store() {
+    return kv;
+  }
+
+  ChunkHasher hasher() {
+    return hasher;
+  }
+
+  StripedLocks blockLocks() {
+    return blockLocks;
+  }
+
+  EngineConfig config() {
+    return config;
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new EngineException(EngineException.Code.STORAGE, "engine is closed");
+    }
+  }
+
+  /** Closes every volume and the store; idempotent. */
+  @Override
+  public void close() {
+    synchronized (adminLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      for (Volume v : volumes.values()) {
+        v.markClosed();
+      }
+      kv.close();
+      log.info("engine closed");
+    }
+  }
+
+  // ---------------------------------------------------------------- chunk store
+
+  /** A chunk image ready to be mapped: its ID, and its stored form once encoded. */
+  static final class Content {
+    final byte[] plain;
+    final int off;
+    final int len;
+    final byte[] id;
+    byte[] stored;
+
+    Content(byte[] plain, int off, int len, byte[] id) {
+      this.plain = plain;
+      this.off = off;
+      this.len = len;
+      this.id = id;
+    }
+  }
+
+  private static final byte[] ZEROS = new byte[256 << 10];
+
+  static boolean isZero(byte[] b, int off, int len) {
+    return Arrays.mismatch(b, off, off + len, ZEROS, 0, len) < 0;
+  }
+
+  /** Names a chunk image; null for an all-zero one (a hole). */
+  Content prepare(byte[] plain, int off, int len) {
+    if (isZero(plain, off, len)) {
+      return null;
+    }
+    return new Content(plain, off, len, hasher.hash(plain, off, len));
+  }
+
+  /** Fetches the stored bytes of several chunks; fails on a missing one. */
+  static List<byte[]> fetch(KvView view, List<byte[]> ids) {
+    List<byte[]> data = view.multiGet(Column.CHUNKDATA, ids);
+    for (byte[] d : data) {
+      if (d == null) {
+        throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
+            "a mapped chunk is missing from the chunk store");
+      }
+    }
+    return data;
+  }
+
+  /** Key for refcount-delta maps: chunk IDs by value. */
+  private record IdKey(ByteBuffer b) {
+    static IdKey of(byte[] id) {
+      return new IdKey(ByteBuffer.wrap(id));
+    }
+  }
+
+  private static final class Delta {
+    final byte[] id;
+    long refs;
+    Content content;
+
+    Delta(byte[] id) {
+      this.id = id;
+    }
+  }
+
+  /**
+   * Maps chunks {@code indices[0..n)} of {@code volume} to {@code contents} (null = hole) in one
+   * atomic batch. The caller holds the block locks of all these chunks.
+   */
+  void apply(VolumeInfo volume, long[] indices, Content[] contents, int n, boolean sync) {
+    List<byte[]> keys = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      keys.add(Layout.blockKey(volume.id(), Layout.LIVE_EPOCH, indices[i]));
+    }
+    List<byte[]> old = kv.multiGet(Column.BLOCKMAP, keys);
+    Map<IdKey, Delta> deltas = new LinkedHashMap<>();
+    long mappedDelta = 0;
+    boolean[] changed = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      byte[] o = old.get(i);
+      Content c = contents[i];
+      if (o == null ? c == null : c != null && Arrays.equals(o, c.id)) {
+        continue;
+      }
+      changed[i] = true;
+      if (o != null) {
+        deltas.computeIfAbsent(IdKey.of(o), k -> new Delta(o)).refs--;
+        mappedDelta--;
+      }
+      if (c != null) {
+        Delta d = deltas.computeIfAbsent(IdKey.of(c.id), k -> new Delta(c.id));
+        d.refs++;
+        d.content = c;
+        mappedDelta++;
+      }
+    }
+    if (deltas.isEmpty()) {
+      if (sync) {
+        kv.sync();
+      }
+      return;
+    }
+    List<Delta> ds = new ArrayList<>(deltas.values());
+    int[] stripes = new int[ds.size()];
+    for (int i = 0; i < stripes.length; i++) {
+      stripes[i] = idLocks.stripe(ds.get(i).id);
+    }
+    int[] locked = idLocks.lockAll(stripes);
+    try (KvBatch batch = kv.newBatch()) {
+      List<byte[]> idList = new ArrayList<>(ds.size());
+      for (Delta d : ds) {
+        idList.add(d.id);
+      }
+      List<byte[]> records = kv.multiGet(Column.CHUNKS, idList);
+      long uniqueDelta = 0;
+      long storedDelta = 0;
+      long chunkDelta = 0;
+      long newStored = 0;
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < ds.size(); i++) {
+        Delta d = ds.get(i);
+        byte[] raw = records.get(i);
+        if (d.refs == 0) {
+          continue;
+        }
+        if (raw == null) {
+          if (d.refs < 0 || d.content == null) {
+            throw new BlockDeviceException(BlockDeviceException.Kind.WRITE_ERROR,
+                "block map references a chunk that has no record");
+          }
+          Content c = d.content;
+          if (c.stored == null) {
+            c.stored = ChunkCodec.encode(c.plain, c.off, c.len);
+          }
+          ChunkRecord rec = new ChunkRecord(ChunkRecord.DIRTY, ChunkCodec.compression(c.stored),
+              0, c.len, c.stored.length, d.refs, now);
+          batch.put(Column.CHUNKDATA, d.id, c.stored);
+          batch.put(Column.CHUNKS, d.id, rec.encode());
+          uniqueDelta += c.len;
+          storedDelta += c.stored.length;
+          newStored += c.stored.length;
+          chunkDelta++;
+        } else {
+          ChunkRecord rec = ChunkRecord.decode(raw);
+          long refs = rec.refcount() + d.refs;
+          if (refs < 0) {
+            throw new BlockDeviceException(BlockDeviceException.Kind.WRITE_ERROR,
+                "chunk refcount would go negative");
+          } else if (refs == 0) {
+            batch.delete(Column.CHUNKS, d.id);
+            batch.delete(Column.CHUNKDATA, d.id);
+            uniqueDelta -= rec.plainLength();
+            storedDelta -= rec.storedLength();
+            chunkDelta--;
+          } else {
+            batch.put(Column.CHUNKS, d.id, rec.withRefcount(refs).encode());
+          }
+        }
+      }
+      if (newStored > 0 && storedBytes.get() + newStored > config.capacityBytes()) {
+        throw new BlockDeviceException(BlockDeviceException.Kind.SPACE_ALLOCATION_FAILED,
+            "local capacity limit reached");
+      }
+      for (int i = 0; i < n; i++) {
+        if (!changed[i]) {
+          continue;
+        }
+        if (contents[i] == null) {
+          batch.delete(Column.BLOCKMAP, keys.get(i));
+        } else {
+          batch.put(Column.BLOCKMAP, keys.get(i), contents[i].id);
+        }
+      }
+      batch.add(Layout.UNIQUE_BYTES, uniqueDelta);
+      batch.add(Layout.STORED_BYTES, storedDelta);
+      batch.add(Layout.CHUNK_COUNT, chunkDelta);
+      batch.add(Layout.volumeCounterKey(volume.id(), Layout.VOL_MAPPED), mappedDelta);
+      kv.write(batch, sync);
+      storedBytes.addAndGet(storedDelta);
+    } finally {
+      idLocks.unlockAll(locked);
+    }
+  }
+
+  /** Maps a store failure on the I/O path to the device error the SCSI layer understands. */
+  static BlockDeviceException ioError(KvException e, boolean write) {
+    BlockDeviceException.Kind kind = switch (e.code()) {
+      case NO_SPACE -> BlockDeviceException.Kind.SPACE_ALLOCATION_FAILED;
+      case CLOSED, BUSY -> BlockDeviceException.Kind.NOT_READY;
+      default -> write ? BlockDeviceException.Kind.WRITE_ERROR
+          : BlockDeviceException.Kind.UNRECOVERED_READ_ERROR;
+    };
+    log.warn("store failure on the {} path: {}", write ? "write" : "read", e.getMessage());
+    return new BlockDeviceException(kind, (write ? "write" : "read") + " failed in the store", e);
+  }
+}

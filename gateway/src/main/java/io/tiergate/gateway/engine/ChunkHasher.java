@@ -1,0 +1,16 @@
+package io.tiergate.gateway.engine;
+
+/**
+ * Names chunk content: a keyed 32-byte hash (HMAC-SHA-256 under the appliance's chunk-ID key),
+ * so equal plaintexts get equal IDs on one appliance and nobody without the key can confirm a
+ * guessed plaintext from an ID. Implementations are thread-safe.
+ */
+@FunctionalInterface
+public interface ChunkHasher {
+
+  /** Length of every chunk ID in bytes. */
+  int ID_LENGTH = 32;
+
+  /** The ID of {@code len} bytes of {@code data} from {@code off}: {@link #ID_LENGTH} bytes. */
+  byte[] hash(byte[] data, int off, int len);
+}

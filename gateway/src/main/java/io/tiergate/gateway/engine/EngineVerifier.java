@@ -1,0 +1,153 @@
+package io.tiergate.gateway.engine;
+
+import io.tiergate.gateway.kv.Column;
+import io.tiergate.gateway.kv.KvIterator;
+import io.tiergate.gateway.kv.KvSnapshot;
+import io.tiergate.gateway.kv.Keys;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks the engine's on-disk invariants on a consistent snapshot, like a file-system check:
+ *
+ * <ul>
+ *   <li>every block-map entry belongs to an existing volume and lies inside it;
+ *   <li>every chunk's refcount equals the number of block-map entries naming it;
+ *   <li>no orphans: every chunk record is referenced and has its bytes, and every stored chunk
+ *       has a record;
+ *   <li>stored chunks decode, their header agrees with the record, and (deep check) their
+ *       content hashes to their ID;
+ *   <li>the space counters equal the sums they stand for.
+ * </ul>
+ *
+ * <p>It keeps one counter per distinct chunk in memory: a tool for tests and offline checks,
+ * not for a live appliance of billions of chunks.
+ */
+public final class EngineVerifier {
+  private EngineVerifier() {}
+
+  /** Returns the violations found (empty when consistent); at most 100 are listed. */
+  public static List<String> verify(BlockEngine engine, boolean deep) {
+    List<String> problems = new ArrayList<>();
+    Map<ByteBuffer, long[]> refs = new HashMap<>();
+    Map<Long, VolumeInfo> vols = new HashMap<>();
+    for (VolumeInfo v : engine.listVolumes()) {
+      vols.put(v.id(), v);
+    }
+    try (KvSnapshot snap = engine.store().snapshot()) {
+      Map<Long, Long> mapped = new HashMap<>();
+      try (KvIterator it = snap.scan(Column.BLOCKMAP, new byte[0], null)) {
+        for (; it.valid(); it.next()) {
+          byte[] k = it.key();
+          long vol = Layout.blockKeyVolume(k);
+          VolumeInfo v = vols.get(vol);
+          if (v == null) {
+            problem(problems, "block map entry of unknown volume " + vol);
+            continue;
+          }
+          if (Layout.blockKeyEpoch(k) != Layout.LIVE_EPOCH
+              || Layout.blockKeyIndex(k) >= v.chunkCount()) {
+            problem(problems, "block map entry outside volume " + v.name());
+          }
+          refs.computeIfAbsent(ByteBuffer.wrap(it.value()), x -> new long[1])[0]++;
+          mapped.merge(vol, 1L, Long::sum);
+        }
+      }
+      for (VolumeInfo v : vols.values()) {
+        long counted = snap.counter(Layout.volumeCounterKey(v.id(), Layout.VOL_MAPPED));
+        long actual = mapped.getOrDefault(v.id(), 0L);
+        if (counted != actual) {
+          problem(problems, "volume " + v.name() + " counts " + counted + " mapped chunks, has "
+              + actual);
+        }
+      }
+      long unique = 0;
+      long stored = 0;
+      long chunks = 0;
+      byte[] image = new byte[256 << 10];
+      try (KvIterator it = snap.scan(Column.CHUNKS, new byte[0], null)) {
+        for (; it.valid(); it.next()) {
+          byte[] id = it.key();
+          String hex = HexFormat.of().formatHex(id, 0, 6);
+          ChunkRecord rec = ChunkRecord.decode(it.value());
+          long[] r = refs.remove(ByteBuffer.wrap(id));
+          long actual = r == null ? 0 : r[0];
+          if (rec.refcount() != actual) {
+            problem(problems, "chunk " + hex + " refcount " + rec.refcount() + " but "
+                + actual + " references");
+          }
+          chunks++;
+          unique += rec.plainLength();
+          stored += rec.storedLength();
+          byte[] data = snap.get(Column.CHUNKDATA, id);
+          if (data == null) {
+            problem(problems, "chunk " + hex + " has no stored bytes");
+            continue;
+          }
+          if (data.length != rec.storedLength()
+              || ChunkCodec.plainLength(data) != rec.plainLength()
+              || ChunkCodec.compression(data) != rec.compression()) {
+            problem(problems, "chunk " + hex + " header disagrees with its record");
+            continue;
+          }
+          if (deep) {
+            try {
+              ChunkCodec.decode(data, image, 0);
+              byte[] h = engine.hasher().hash(image, 0, rec.plainLength());
+              if (!Arrays.equals(h, id)) {
+                problem(problems, "chunk " + hex + " content does not match its ID");
+              }
+              if (BlockEngine.isZero(image, 0, rec.plainLength())) {
+                problem(problems, "chunk " + hex + " is all zeros but stored");
+              }
+            } catch (IllegalStateException e) {
+              problem(problems, "chunk " + hex + " does not decode: " + e.getMessage());
+            }
+          }
+        }
+      }
+      for (Map.Entry<ByteBuffer, long[]> e : refs.entrySet()) {
+        problem(problems, "block map references missing chunk "
+            + HexFormat.of().formatHex(e.getKey().array(), 0, 6) + " " + e.getValue()[0]
+            + " time(s)");
+      }
+      try (KvIterator it = snap.scan(Column.CHUNKDATA, new byte[0], null)) {
+        for (; it.valid(); it.next()) {
+          if (snap.get(Column.CHUNKS, it.key()) == null) {
+            problem(problems, "orphan stored chunk "
+                + HexFormat.of().formatHex(it.key(), 0, 6));
+          }
+        }
+      }
+      check(problems, "unique bytes", snap.counter(Layout.UNIQUE_BYTES), unique);
+      check(problems, "stored bytes", snap.counter(Layout.STORED_BYTES), stored);
+      check(problems, "chunk count", snap.counter(Layout.CHUNK_COUNT), chunks);
+      try (KvIterator it = snap.scan(Column.META, "v/".getBytes(), "v0".getBytes())) {
+        for (; it.valid(); it.next()) {
+          long vol = Keys.getLong(it.key(), 2);
+          if (!vols.containsKey(vol)) {
+            problem(problems, "counter left behind by deleted volume " + vol);
+          }
+        }
+      }
+    }
+    return problems;
+  }
+
+  private static void check(List<String> problems, String what, long counted, long actual) {
+    if (counted != actual) {
+      problem(problems, what + ": counter " + counted + ", actual " + actual);
+    }
+  }
+
+  private static void problem(List<String> problems, String p) {
+    if (problems.size() < 100) {
+      problems.add(p);
+    }
+  }
+}
