@@ -1,0 +1,103 @@
+package io.tiergate.tiering.pack;
+
+import io.tiergate.crypto.ChunkId;
+import io.tiergate.crypto.PackCipher;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Assembles one pack object in memory: header, records sealed as they are added, then the
+ * sealed trailer and the footer. Not thread-safe: one packer fills one pack.
+ */
+public final class PackWriter {
+
+  private final PackCipher cipher;
+  private final List<PackEntry> entries = new ArrayList<>();
+  private byte[] buf;
+  private int size;
+  private boolean finished;
+
+  /**
+   * Starts a pack sealed by {@code cipher}, whose pack id must be {@value
+   * PackFormat#PACK_ID_LENGTH} bytes.
+   *
+   * @param expectedSize a capacity hint, e.g. the target pack size
+   */
+  public PackWriter(PackCipher cipher, int expectedSize) {
+    byte[] packId = cipher.packId();
+    if (packId.length != PackFormat.PACK_ID_LENGTH) {
+      throw new IllegalArgumentException("pack id must be " + PackFormat.PACK_ID_LENGTH + " bytes");
+    }
+    this.cipher = cipher;
+    this.buf = new byte[Math.max(expectedSize, PackFormat.HEADER_LENGTH + PackFormat.FOOTER_LENGTH)];
+    new PackHeader(PackFormat.VERSION, cipher.keyId(), packId, cipher.packSalt())
+        .writeTo(ByteBuffer.wrap(buf));
+    this.size = PackFormat.HEADER_LENGTH;
+  }
+
+  /** Seals {@code len} bytes of {@code record} as the next record, holding chunk {@code id}. */
+  public PackEntry add(ChunkId id, byte[] record, int off, int len) {
+    if (finished) {
+      throw new IllegalStateException("pack already finished");
+    }
+    int index = entries.size();
+    byte[] sealed = cipher.encryptRecord(index, record, off, len);
+    PackEntry e = new PackEntry(id, index, size, sealed.length);
+    append(sealed);
+    entries.add(e);
+    return e;
+  }
+
+  /** Records added so far. */
+  public int recordCount() {
+    return entries.size();
+  }
+
+  /** Bytes the pack holds so far (without trailer and footer). */
+  public int size() {
+    return size;
+  }
+
+  /** The entries added so far, in record order. */
+  public List<PackEntry> entries() {
+    return List.copyOf(entries);
+  }
+
+  /** Seals the trailer, appends the footer and returns the whole pack object. */
+  public byte[] finish() {
+    if (finished) {
+      throw new IllegalStateException("pack already finished");
+    }
+    finished = true;
+    ByteBuffer trailer = ByteBuffer.allocate(4 + entries.size() * PackFormat.ENTRY_LENGTH);
+    trailer.putInt(entries.size());
+    byte[] id = new byte[ChunkId.LENGTH];
+    for (PackEntry e : entries) {
+      e.chunkId().writeTo(id, 0);
+      trailer.put(id).putLong(e.offset()).putInt(e.length());
+    }
+    byte[] sealedTrailer = cipher.encryptRecord(entries.size(), trailer.array(), 0, trailer.capacity());
+    long trailerOffset = size;
+    append(sealedTrailer);
+    ByteBuffer footer = ByteBuffer.allocate(PackFormat.FOOTER_LENGTH);
+    footer
+        .putLong(trailerOffset)
+        .putInt(sealedTrailer.length)
+        .putInt(entries.size())
+        .putInt(PackFormat.FOOTER_MAGIC)
+        .putShort((short) PackFormat.VERSION)
+        .putShort((short) 0);
+    append(footer.array());
+    return size == buf.length ? buf : Arrays.copyOf(buf, size);
+  }
+
+  private void append(byte[] b) {
+    if (size + b.length > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + b.length));
+    }
+    System.arraycopy(b, 0, buf, size, b.length);
+    size += b.length;
+  }
+}
