@@ -9,6 +9,7 @@ import com.azure.core.http.HttpPipelineCallContext;
 import com.azure.core.http.HttpPipelineNextPolicy;
 import com.azure.core.http.HttpResponse;
 import com.azure.core.http.policy.HttpPipelinePolicy;
+import io.tiergate.tiering.testing.Azurite;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.UUID;

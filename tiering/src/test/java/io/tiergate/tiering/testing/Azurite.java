@@ -1,4 +1,4 @@
-package io.tiergate.tiering.store;
+package io.tiergate.tiering.testing;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,29 +15,29 @@ import java.util.concurrent.TimeUnit;
  * {@code target/}. It is installed by {@code ./test} into {@code tools/azurite}; a missing
  * install fails the test rather than skipping it.
  */
-final class Azurite implements AutoCloseable {
+public final class Azurite implements AutoCloseable {
 
   /** The emulator's well-known development account key (public, not a secret). */
-  static final String ACCOUNT = "devstoreaccount1";
+  public static final String ACCOUNT = "devstoreaccount1";
 
-  static final String KEY =
+  public static final String KEY =
       "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
   private final Path location;
   private final int port;
   private Process process;
 
-  Azurite(Path location) throws IOException {
+  public Azurite(Path location) throws IOException {
     this(location, freePort());
   }
 
-  Azurite(Path location, int port) {
+  public Azurite(Path location, int port) {
     this.location = location;
     this.port = port;
   }
 
   /** Starts the emulator and waits until it accepts connections. */
-  Azurite start() throws IOException, InterruptedException {
+  public Azurite start() throws IOException, InterruptedException {
     Path bin = findRepoRoot().resolve("tools/azurite/node_modules/.bin/azurite-blob");
     if (!Files.isExecutable(bin)) {
       throw new IllegalStateException("Azurite is not installed at " + bin + ": run ./test");
@@ -68,7 +68,7 @@ final class Azurite implements AutoCloseable {
   }
 
   /** Stops the emulator (its data stays, so it can be started again on the same port). */
-  void stop() throws InterruptedException {
+  public void stop() throws InterruptedException {
     if (process != null) {
       process.destroy();
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -78,15 +78,15 @@ final class Azurite implements AutoCloseable {
     }
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  Path location() {
+  public Path location() {
     return location;
   }
 
-  String connectionString() {
+  public String connectionString() {
     return "DefaultEndpointsProtocol=http;AccountName=" + ACCOUNT + ";AccountKey=" + KEY
         + ";BlobEndpoint=http://127.0.0.1:" + port + "/" + ACCOUNT + ";";
   }
@@ -96,13 +96,13 @@ final class Azurite implements AutoCloseable {
     stop();
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
   }
 
-  static Path findRepoRoot() {
+  public static Path findRepoRoot() {
     Path p = Paths.get("").toAbsolutePath();
     while (p != null && !Files.exists(p.resolve("tools/azurite/package.json"))) {
       p = p.getParent();

@@ -1,0 +1,2 @@
+/** Test support: real services started for tests. */
+package io.tiergate.tiering.testing;
