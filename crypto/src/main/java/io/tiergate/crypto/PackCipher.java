@@ -23,7 +23,11 @@ import javax.crypto.spec.GCMParameterSpec;
  * bytes, then the index as eight bytes). Indices run from 0 to {@link #MAX_RECORD_INDEX}; anything
  * else is refused rather than truncated, so two records can never share a nonce under one key.
  * Sealing additionally refuses an index that is not above the last one this instance sealed: a
- * pack is written front to back, and a retry must reuse the sealed bytes, not seal again.
+ * pack is written front to back, and a retry must reuse the sealed bytes, not seal again. Only one
+ * instance may seal a given (pack id, salt); {@link KeyRing#newPackCipher(byte[])} draws a fresh
+ * salt for every pack so that this holds by construction. (The JDK's engine also refuses to seal
+ * under the same key and nonce twice in a row on one thread, reported the same way; that is a
+ * last line of defence, not a guarantee.)
  *
  * <p><b>Record format, version 1.</b> {@code version (1 byte) | ciphertext | tag (16 bytes)}, so
  * {@value #RECORD_OVERHEAD} bytes longer than the plaintext. The AAD is {@code version (1) |
@@ -269,8 +273,15 @@ public final class PackCipher implements AutoCloseable {
     Cipher c = Gcm.cipher();
     try {
       c.init(mode, packKey, new GCMParameterSpec(Gcm.TAG_LENGTH * 8, nonce(recordIndex)));
-    } catch (InvalidKeyException | InvalidAlgorithmParameterException e) {
-      throw new IllegalStateException("AES-GCM rejected its key or nonce", e);
+    } catch (InvalidAlgorithmParameterException e) {
+      // The JDK refuses to seal twice in a row under the same key and nonce on one engine: a
+      // second PackCipher for the same pack and salt is re-sealing an index.
+      throw new CryptoException(
+          CryptoException.Code.RECORD_INDEX_OUT_OF_RANGE,
+          "record index was just sealed under the same pack key; a nonce must never repeat",
+          e);
+    } catch (InvalidKeyException e) {
+      throw new IllegalStateException("AES-GCM rejected its key", e);
     }
     c.updateAAD(aad);
     return c;
