@@ -1,0 +1,513 @@
+package io.tiergate.iscsi.login;
+
+import io.tiergate.iscsi.auth.ChapAuthenticator;
+import io.tiergate.iscsi.auth.ChapCredentials;
+import io.tiergate.iscsi.pdu.LoginRequest;
+import java.io.ByteArrayOutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Walks one connection through the login phase (RFC 7143 sections 6 and 13).
+ *
+ * <p>Stages: the initiator starts in the security stage (CSG 0) when it wants to authenticate,
+ * or directly in the operational stage (CSG 1) when neither side needs to; a target that
+ * requires CHAP refuses the latter. The target lets the initiator transit (T bit) only when the
+ * current stage's work is done, and answers a transit to full feature phase (NSG 3) with the
+ * final response.
+ *
+ * <p>Keys: only offered keys are answered, each with the result function of section 13 (list:
+ * first supported value; numerical min/max; boolean AND/OR); an undefined key gets
+ * {@code NotUnderstood}, a malformed value {@code Reject}, a key that does not apply
+ * {@code Irrelevant}. Declarative keys (names, MaxRecvDataSegmentLength) are recorded; the
+ * target declares its own MaxRecvDataSegmentLength in return. TargetPortalGroupTag goes in the
+ * first response of a normal session. After the last key, FirstBurstLength is lowered to
+ * MaxBurstLength if it came out larger.
+ */
+public final class LoginNegotiator {
+  private static final Logger log = LoggerFactory.getLogger(LoginNegotiator.class);
+
+  /** Stage numbers of CSG and NSG. */
+  public static final int SECURITY = 0;
+  /** Operational negotiation stage. */
+  public static final int OPERATIONAL = 1;
+  /** Full feature phase. */
+  public static final int FULL_FEATURE = 3;
+
+  /** Where the login stands after a response. */
+  public enum Outcome {
+    /** More requests are expected. */
+    CONTINUE,
+    /** The login failed; send the response and close the connection. */
+    FAILED,
+    /** The final response: the connection enters full feature phase. */
+    FULL_FEATURE
+  }
+
+  /**
+   * The response to send for one request.
+   *
+   * @param transit the T bit
+   * @param currentStage CSG
+   * @param nextStage NSG
+   * @param status class << 8 | detail, see {@link LoginStatus}
+   * @param text the response keys
+   * @param outcome where the login stands
+   */
+  public record Reply(boolean transit, int currentStage, int nextStage, int status, byte[] text,
+      Outcome outcome) {}
+
+  private final TargetDirectory directory;
+  private final NegotiationLimits limits;
+  private final String portalAddress;
+
+  private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+  private boolean first = true;
+  private boolean authenticated;
+  private boolean tpgtSent;
+  private ChapCredentials requiredChap;
+  private ChapAuthenticator chap;
+  private String authMethod;
+
+  private long isid;
+  private int tsih;
+  private int cid;
+  private boolean discovery;
+  private String initiatorName;
+  private String initiatorAlias;
+  private String targetName;
+
+  private boolean headerDigest;
+  private boolean dataDigest;
+  private int initiatorMrdsl = 8192;
+  private boolean targetMrdslDeclared;
+  private int maxBurstLength = 262144;
+  private int firstBurstLength = 65536;
+  private boolean initialR2T = true;
+  private boolean immediateData = true;
+  private int maxOutstandingR2T = 1;
+
+  /**
+   * A negotiator for one connection.
+   *
+   * @param directory the targets served
+   * @param limits the target's values for negotiated keys
+   * @param portalAddress the address this connection reached, for logs
+   */
+  public LoginNegotiator(TargetDirectory directory, NegotiationLimits limits,
+      String portalAddress) {
+    this.directory = directory;
+    this.limits = limits;
+    this.portalAddress = portalAddress;
+  }
+
+  /** Handles one Login Request (does not release it). */
+  public Reply handle(LoginRequest request) {
+    byte[] chunk = TextKeys.bytes(request.data());
+    pending.write(chunk, 0, chunk.length);
+    if (request.continueFlag()) {
+      // Text continues in the next PDU: acknowledge with an empty response (section 6.2).
+      return new Reply(false, request.currentStage(), 0, LoginStatus.SUCCESS, new byte[0],
+          Outcome.CONTINUE);
+    }
+    byte[] text = pending.toByteArray();
+    pending.reset();
+    Map<String, String> offered;
+    try {
+      offered = TextKeys.parse(text);
+    } catch (TextKeys.MalformedTextException e) {
+      log.info("login from {}: {}", portalAddress, e.getMessage());
+      return fail(request, LoginStatus.INITIATOR_ERROR);
+    }
+    int csg = request.currentStage();
+    if (csg != SECURITY && csg != OPERATIONAL) {
+      return fail(request, LoginStatus.INVALID_DURING_LOGIN);
+    }
+    if (request.transit() && (request.nextStage() <= csg || request.nextStage() == 2)) {
+      return fail(request, LoginStatus.INITIATOR_ERROR);
+    }
+    Map<String, String> answer = new LinkedHashMap<>();
+    if (first) {
+      first = false;
+      if (request.versionMin() > 0) {
+        return fail(request, LoginStatus.UNSUPPORTED_VERSION);
+      }
+      isid = request.isid();
+      tsih = request.tsih();
+      cid = request.cid();
+      int status = identify(offered);
+      if (status != LoginStatus.SUCCESS) {
+        return fail(request, status);
+      }
+    } else if (request.isid() != isid || request.tsih() != tsih) {
+      return fail(request, LoginStatus.INITIATOR_ERROR);
+    }
+    if (!discovery && !tpgtSent) {
+      answer.put("TargetPortalGroupTag", Integer.toString(directory.portalGroupTag()));
+      tpgtSent = true;
+    }
+    int status = negotiate(offered, answer, csg);
+    if (status != LoginStatus.SUCCESS) {
+      return fail(request, status, answer);
+    }
+    if (csg == OPERATIONAL && requiredChap != null && !authenticated) {
+      log.info("login from {}: skipped the security stage but CHAP is required", portalAddress);
+      return fail(request, LoginStatus.AUTHENTICATION_FAILURE);
+    }
+    if (csg == SECURITY && requiredChap == null && authMethod == null && request.transit()) {
+      // The initiator moved on without offering AuthMethod: nothing to authenticate.
+      authenticated = true;
+    }
+    boolean transit = false;
+    int nsg = 0;
+    if (request.transit()) {
+      boolean stageDone = csg == OPERATIONAL || authenticated;
+      if (stageDone) {
+        transit = true;
+        nsg = request.nextStage();
+      } else if (authMethod == null && requiredChap != null) {
+        return fail(request, LoginStatus.AUTHENTICATION_FAILURE);
+      }
+    }
+    if (transit && nsg == FULL_FEATURE) {
+      if (firstBurstLength > maxBurstLength) {
+        firstBurstLength = maxBurstLength;
+      }
+      return new Reply(true, csg, nsg, LoginStatus.SUCCESS, TextKeys.encode(answer),
+          Outcome.FULL_FEATURE);
+    }
+    return new Reply(transit, csg, nsg, LoginStatus.SUCCESS, TextKeys.encode(answer),
+        Outcome.CONTINUE);
+  }
+
+  /** Checks the declarative keys of the first request: who logs in, to what. */
+  private int identify(Map<String, String> offered) {
+    initiatorName = offered.get("InitiatorName");
+    initiatorAlias = offered.get("InitiatorAlias");
+    if (initiatorName == null || initiatorName.isEmpty()) {
+      return LoginStatus.MISSING_PARAMETER;
+    }
+    String type = offered.getOrDefault("SessionType", "Normal");
+    if (type.equals("Discovery")) {
+      discovery = true;
+      requiredChap = directory.discoveryChap();
+      return LoginStatus.SUCCESS;
+    }
+    if (!type.equals("Normal")) {
+      return LoginStatus.INITIATOR_ERROR;
+    }
+    targetName = offered.get("TargetName");
+    if (targetName == null || targetName.isEmpty()) {
+      return LoginStatus.MISSING_PARAMETER;
+    }
+    TargetDirectory.Entry target = directory.target(targetName);
+    if (target == null) {
+      log.info("login from {}: no target {}", portalAddress, targetName);
+      return LoginStatus.NOT_FOUND;
+    }
+    if (!target.allows(initiatorName)) {
+      log.info("login from {}: {} is not allowed to access {}", portalAddress, initiatorName,
+          targetName);
+      return LoginStatus.AUTHORIZATION_FAILURE;
+    }
+    requiredChap = target.chap();
+    return LoginStatus.SUCCESS;
+  }
+
+  /** Answers every offered key into {@code answer}; returns a failure status or SUCCESS. */
+  private int negotiate(Map<String, String> offered, Map<String, String> answer, int csg) {
+    String chapName = null;
+    String chapResponse = null;
+    String chapId = null;
+    String chapChallenge = null;
+    for (Map.Entry<String, String> e : offered.entrySet()) {
+      String key = e.getKey();
+      String value = e.getValue();
+      switch (key) {
+        case "InitiatorName":
+        case "InitiatorAlias":
+        case "TargetName":
+        case "SessionType":
+          break;
+        case "AuthMethod": {
+          if (csg != SECURITY) {
+            answer.put(key, "Irrelevant");
+            break;
+          }
+          String want = requiredChap != null ? "CHAP" : "None";
+          if (contains(value, want)) {
+            authMethod = want;
+            answer.put(key, want);
+            if (requiredChap == null) {
+              authenticated = true;
+            } else {
+              chap = new ChapAuthenticator(requiredChap);
+            }
+          } else {
+            answer.put(key, "Reject");
+            return LoginStatus.AUTHENTICATION_FAILURE;
+          }
+          break;
+        }
+        case "CHAP_A": {
+          if (chap == null) {
+            return LoginStatus.INITIATOR_ERROR;
+          }
+          ChapAuthenticator.Step step = chap.challenge(value);
+          answer.putAll(step.keys());
+          if (step.status() != ChapAuthenticator.Status.OK) {
+            return LoginStatus.AUTHENTICATION_FAILURE;
+          }
+          break;
+        }
+        case "CHAP_N":
+          chapName = value;
+          break;
+        case "CHAP_R":
+          chapResponse = value;
+          break;
+        case "CHAP_I":
+          chapId = value;
+          break;
+        case "CHAP_C":
+          chapChallenge = value;
+          break;
+        case "HeaderDigest": {
+          String v = firstSupported(value, "CRC32C", "None");
+          answer.put(key, v == null ? "Reject" : v);
+          headerDigest = "CRC32C".equals(v);
+          break;
+        }
+        case "DataDigest": {
+          String v = firstSupported(value, "CRC32C", "None");
+          answer.put(key, v == null ? "Reject" : v);
+          dataDigest = "CRC32C".equals(v);
+          break;
+        }
+        case "MaxRecvDataSegmentLength": {
+          int v = number(value, 512, 16777215);
+          if (v < 0) {
+            answer.put(key, "Reject");
+          } else {
+            initiatorMrdsl = v;
+            answer.put(key, Integer.toString(limits.maxRecvDataSegmentLength()));
+            targetMrdslDeclared = true;
+          }
+          break;
+        }
+        case "MaxBurstLength":
+          if (discovery) {
+            answer.put(key, "Irrelevant");
+            break;
+          }
+          maxBurstLength = numericMin(answer, key, value, 512, 16777215,
+              limits.maxBurstLength(), maxBurstLength);
+          break;
+        case "FirstBurstLength":
+          if (discovery) {
+            answer.put(key, "Irrelevant");
+            break;
+          }
+          firstBurstLength = numericMin(answer, key, value, 512, 16777215,
+              limits.firstBurstLength(), firstBurstLength);
+          break;
+        case "MaxOutstandingR2T":
+          if (discovery) {
+            answer.put(key, "Irrelevant");
+            break;
+          }
+          maxOutstandingR2T = numericMin(answer, key, value, 1, 65535,
+              limits.maxOutstandingR2T(), maxOutstandingR2T);
+          break;
+        case "MaxConnections":
+          numericMin(answer, key, value, 1, 65535, 1, 1);
+          break;
+        case "ErrorRecoveryLevel":
+          numericMin(answer, key, value, 0, 2, 0, 0);
+          break;
+        case "DefaultTime2Wait":
+          numericMax(answer, key, value, 0, 3600, 2);
+          break;
+        case "DefaultTime2Retain":
+          numericMin(answer, key, value, 0, 3600, 0, 0);
+          break;
+        case "InitialR2T": {
+          Boolean v = bool(value);
+          if (v == null) {
+            answer.put(key, "Reject");
+          } else if (discovery) {
+            answer.put(key, "Irrelevant");
+          } else {
+            // OR with the target's No: the initiator's value decides.
+            initialR2T = v;
+            answer.put(key, yesNo(v));
+          }
+          break;
+        }
+        case "ImmediateData": {
+          Boolean v = bool(value);
+          if (v == null) {
+            answer.put(key, "Reject");
+          } else if (discovery) {
+            answer.put(key, "Irrelevant");
+          } else {
+            // AND with the target's Yes: the initiator's value decides.
+            immediateData = v;
+            answer.put(key, yesNo(v));
+          }
+          break;
+        }
+        case "DataPDUInOrder":
+        case "DataSequenceInOrder": {
+          // OR with the target's Yes.
+          answer.put(key, bool(value) == null ? "Reject" : "Yes");
+          break;
+        }
+        case "IFMarker":
+        case "OFMarker":
+        case "RDMAExtensions": {
+          // AND with the target's No.
+          answer.put(key, bool(value) == null ? "Reject" : "No");
+          break;
+        }
+        case "IFMarkInt":
+        case "OFMarkInt":
+        case "InitiatorRecvDataSegmentLength":
+        case "TargetRecvDataSegmentLength":
+          answer.put(key, "Irrelevant");
+          break;
+        case "TaskReporting": {
+          String v = firstSupported(value, "RFC3720");
+          answer.put(key, v == null ? "Reject" : v);
+          break;
+        }
+        case "iSCSIProtocolLevel":
+          numericMin(answer, key, value, 0, 31, 1, 1);
+          break;
+        case "TargetAlias":
+        case "TargetAddress":
+        case "TargetPortalGroupTag":
+          // Keys only a target declares.
+          answer.put(key, "Irrelevant");
+          break;
+        default:
+          answer.put(key, "NotUnderstood");
+      }
+    }
+    if (chapName != null || chapResponse != null) {
+      if (chap == null) {
+        return LoginStatus.AUTHENTICATION_FAILURE;
+      }
+      ChapAuthenticator.Step step = chap.verify(chapName, chapResponse, chapId, chapChallenge);
+      if (step.status() != ChapAuthenticator.Status.OK) {
+        return LoginStatus.AUTHENTICATION_FAILURE;
+      }
+      answer.putAll(step.keys());
+      authenticated = true;
+    } else if (chapId != null || chapChallenge != null) {
+      return LoginStatus.AUTHENTICATION_FAILURE;
+    }
+    return LoginStatus.SUCCESS;
+  }
+
+  private static int numericMin(Map<String, String> answer, String key, String value, int lo,
+      int hi, int ours, int current) {
+    int v = number(value, lo, hi);
+    if (v < 0) {
+      answer.put(key, "Reject");
+      return current;
+    }
+    int result = Math.min(v, ours);
+    answer.put(key, Integer.toString(result));
+    return result;
+  }
+
+  private static void numericMax(Map<String, String> answer, String key, String value, int lo,
+      int hi, int ours) {
+    int v = number(value, lo, hi);
+    answer.put(key, v < 0 ? "Reject" : Integer.toString(Math.max(v, ours)));
+  }
+
+  /** A decimal (or 0x hex) number within [lo, hi], or -1. */
+  static int number(String value, int lo, int hi) {
+    try {
+      long v = value.startsWith("0x") || value.startsWith("0X")
+          ? Long.parseLong(value.substring(2), 16) : Long.parseLong(value);
+      return v < lo || v > hi ? -1 : (int) v;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static Boolean bool(String value) {
+    if (value.equals("Yes")) {
+      return Boolean.TRUE;
+    }
+    if (value.equals("No")) {
+      return Boolean.FALSE;
+    }
+    return null;
+  }
+
+  private static String yesNo(boolean v) {
+    return v ? "Yes" : "No";
+  }
+
+  private static boolean contains(String list, String value) {
+    for (String v : list.split(",", -1)) {
+      if (v.equals(value)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The first of the offered values that is among {@code supported}, or null. */
+  private static String firstSupported(String list, String... supported) {
+    for (String v : list.split(",", -1)) {
+      for (String s : supported) {
+        if (v.equals(s)) {
+          return s;
+        }
+      }
+    }
+    return null;
+  }
+
+  private Reply fail(LoginRequest request, int status) {
+    return fail(request, status, Map.of());
+  }
+
+  private Reply fail(LoginRequest request, int status, Map<String, String> answer) {
+    log.info("login from {} ({}) failed with status 0x{}", portalAddress, initiatorName,
+        String.format("%04x", status));
+    return new Reply(false, request.currentStage(), 0, status, TextKeys.encode(answer),
+        Outcome.FAILED);
+  }
+
+  /** The agreed parameters; meaningful once {@link Outcome#FULL_FEATURE} was returned. */
+  public SessionParameters parameters() {
+    int targetMrdsl = targetMrdslDeclared ? limits.maxRecvDataSegmentLength() : 8192;
+    return new SessionParameters(discovery, initiatorName, initiatorAlias, targetName,
+        headerDigest, dataDigest, initiatorMrdsl, targetMrdsl, maxBurstLength,
+        Math.min(firstBurstLength, maxBurstLength), initialR2T, immediateData,
+        maxOutstandingR2T, 0);
+  }
+
+  /** The ISID of the first request. */
+  public long isid() {
+    return isid;
+  }
+
+  /** The TSIH of the first request (0 for a new session). */
+  public int tsih() {
+    return tsih;
+  }
+
+  /** The connection id of the first request. */
+  public int cid() {
+    return cid;
+  }
+}

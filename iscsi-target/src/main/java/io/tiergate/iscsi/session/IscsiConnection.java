@@ -1,0 +1,770 @@
+package io.tiergate.iscsi.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+import io.tiergate.iscsi.login.LoginNegotiator;
+import io.tiergate.iscsi.login.LoginStatus;
+import io.tiergate.iscsi.login.SendTargets;
+import io.tiergate.iscsi.login.SessionParameters;
+import io.tiergate.iscsi.login.TextKeys;
+import io.tiergate.iscsi.pdu.DataIn;
+import io.tiergate.iscsi.pdu.DataOut;
+import io.tiergate.iscsi.pdu.DecodeFailure;
+import io.tiergate.iscsi.pdu.InitiatorPdu;
+import io.tiergate.iscsi.pdu.LoginRequest;
+import io.tiergate.iscsi.pdu.LoginResponse;
+import io.tiergate.iscsi.pdu.LogoutRequest;
+import io.tiergate.iscsi.pdu.LogoutResponse;
+import io.tiergate.iscsi.pdu.NopIn;
+import io.tiergate.iscsi.pdu.NopOut;
+import io.tiergate.iscsi.pdu.Opcodes;
+import io.tiergate.iscsi.pdu.PduDecoder;
+import io.tiergate.iscsi.pdu.PduEncoder;
+import io.tiergate.iscsi.pdu.R2t;
+import io.tiergate.iscsi.pdu.Reject;
+import io.tiergate.iscsi.pdu.ScsiCommandPdu;
+import io.tiergate.iscsi.pdu.ScsiResponse;
+import io.tiergate.iscsi.pdu.SnackRequest;
+import io.tiergate.iscsi.pdu.TaskManagementRequest;
+import io.tiergate.iscsi.pdu.TaskManagementResponse;
+import io.tiergate.iscsi.pdu.TextRequest;
+import io.tiergate.iscsi.pdu.TextResponse;
+import io.tiergate.iscsi.scsi.ItNexus;
+import io.tiergate.iscsi.scsi.LogicalUnits;
+import io.tiergate.iscsi.scsi.ScsiCommand;
+import io.tiergate.iscsi.scsi.ScsiResult;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One iSCSI connection, and with MaxConnections=1 also its session: the last handler of the
+ * pipeline, after the codec and the keepalive watcher.
+ *
+ * <p>Phases: login (PDUs go to the {@link LoginNegotiator}), full feature (commands, data,
+ * task management, text, NOP, logout), closed. Everything here runs on the channel's event
+ * loop; the only other thread is the SCSI layer's, whose results are handed back with
+ * {@link EventLoop#execute}. Ordering therefore needs no locks.
+ *
+ * <p>Data-out: a write's immediate data, unsolicited Data-Out (InitialR2T=No, up to
+ * FirstBurstLength) and solicited bursts (R2Ts of up to MaxBurstLength, at most
+ * MaxOutstandingR2T at a time) are copied into one buffer of ExpectedDataTransferLength bytes,
+ * checked for order (DataSN, buffer offset) on the way; the command runs once it is full. At
+ * error recovery level 0 a sequence error cannot be repaired, so it closes the connection.
+ *
+ * <p>Data-in: the result is cut into Data-In PDUs of at most the initiator's
+ * MaxRecvDataSegmentLength, with F set at every MaxBurstLength; when the status is GOOD it rides
+ * on the last one (S bit), otherwise a SCSI Response with sense follows.
+ */
+final class IscsiConnection extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(IscsiConnection.class);
+  private static final int RECENT_TAGS = 64;
+  private static final int LOGIN_MAX_DATA_SEGMENT = 8192;
+  private static final byte[] INVALID_FIELD_IN_CDB = {
+      0x70, 0, 0x05, 0, 0, 0, 0, 0x0a, 0, 0, 0, 0, 0x24, 0, 0, 0, 0, 0};
+
+  private enum Phase {
+    LOGIN,
+    FULL_FEATURE,
+    CLOSED
+  }
+
+  private final Portal portal;
+  private ChannelHandlerContext ctx;
+  private Phase phase = Phase.LOGIN;
+  private LoginNegotiator negotiator;
+  private SessionParameters params;
+  private SessionRegistry.Handle session;
+  private ItNexus nexus;
+  private LogicalUnits units;
+  private int statSn = 1;
+  private CommandWindow window;
+  private long loginIsid;
+  private int loginTsih;
+  private boolean loginStarted;
+  private int loginCmdSn;
+
+  private final Map<Integer, Task> tasks = new HashMap<>();
+  private final int[] recentTags = new int[RECENT_TAGS];
+  private int recentIndex;
+  private int nextTtt = 1;
+  private int nopTtt = 1;
+
+  private SendTargets pendingText;
+  private int pendingTextTag;
+  private int pendingTextTtt;
+
+  IscsiConnection(Portal portal) {
+    this.portal = portal;
+    java.util.Arrays.fill(recentTags, Opcodes.RESERVED_TAG);
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    String local = String.valueOf(ctx.channel().localAddress());
+    negotiator = new LoginNegotiator(portal.directory(), portal.limits(), local);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      if (!(msg instanceof InitiatorPdu)) {
+        return;
+      }
+      InitiatorPdu pdu = (InitiatorPdu) msg;
+      switch (phase) {
+        case LOGIN:
+          login(pdu);
+          break;
+        case FULL_FEATURE:
+          fullFeature(pdu);
+          break;
+        default:
+          break;
+      }
+    } catch (RuntimeException e) {
+      // A bug must cost this connection only, never the server.
+      log.warn("{}: closing after unexpected error", ctx.channel().remoteAddress(), e);
+      close();
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt == NopKeepaliveHandler.PING && phase == Phase.FULL_FEATURE) {
+      int ttt = nopTtt++;
+      if (ttt == Opcodes.RESERVED_TAG) {
+        ttt = nopTtt++;
+      }
+      ctx.writeAndFlush(new NopIn(0, Opcodes.RESERVED_TAG, ttt, statSn, window.expCmdSn(),
+          window.maxCmdSn(), Unpooled.EMPTY_BUFFER));
+    } else {
+      ctx.fireUserEventTriggered(evt);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.info("{}: connection error: {}", ctx.channel().remoteAddress(), cause.toString());
+    close();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    phase = Phase.CLOSED;
+    for (Task task : tasks.values()) {
+      task.aborted = true;
+      task.releaseBuffer();
+      if (task.executing && units != null) {
+        units.abortTask(nexus, task.lun, task.itt);
+      }
+    }
+    tasks.clear();
+    if (session != null) {
+      portal.registry().unregister(session);
+      session = null;
+    }
+    ctx.fireChannelInactive();
+  }
+
+  /** Closes this connection because a newer login reinstated its session. */
+  void closeReinstated() {
+    Channel channel = ctx.channel();
+    channel.eventLoop().execute(() -> {
+      session = null;
+      close();
+    });
+  }
+
+  private void close() {
+    phase = Phase.CLOSED;
+    ctx.channel().close();
+  }
+
+  // ---------------------------------------------------------------- login
+
+  private void login(InitiatorPdu pdu) {
+    if (!(pdu instanceof LoginRequest)) {
+      log.info("{}: {} before login completed, closing", ctx.channel().remoteAddress(),
+          pdu.getClass().getSimpleName());
+      if (pdu instanceof DecodeFailure) {
+        ctx.writeAndFlush(reject(((DecodeFailure) pdu).reason().rejectReason(), pdu.bhs()))
+            .addListener(ChannelFutureListener.CLOSE);
+        phase = Phase.CLOSED;
+      } else {
+        close();
+      }
+      return;
+    }
+    LoginRequest request = (LoginRequest) pdu;
+    if (!loginStarted) {
+      loginStarted = true;
+      loginIsid = request.isid();
+      loginTsih = request.tsih();
+      loginCmdSn = request.cmdSn();
+    }
+    LoginNegotiator.Reply reply = negotiator.handle(request);
+    int status = reply.status();
+    int tsih = loginTsih;
+    if (reply.outcome() == LoginNegotiator.Outcome.FULL_FEATURE) {
+      params = negotiator.parameters();
+      if (loginTsih != 0) {
+        // Adding or reinstating a connection of an existing session: MaxConnections is 1
+        // and error recovery level 0, so there is nothing to add it to.
+        status = portal.registry().exists(params.initiatorName(), loginIsid, loginTsih)
+            ? LoginStatus.TOO_MANY_CONNECTIONS : LoginStatus.SESSION_DOES_NOT_EXIST;
+      } else if (!params.discovery()) {
+        units = portal.units(params.targetName());
+        if (units == null) {
+          status = LoginStatus.NOT_FOUND;
+        } else {
+          nexus = new ItNexus(params.initiatorName(), loginIsid, params.targetName(),
+              portal.directory().portalGroupTag());
+          session = portal.registry().register(nexus, this, units);
+          tsih = session.tsih;
+        }
+      } else {
+        tsih = portal.nextDiscoveryTsih();
+      }
+    }
+    boolean failed = status != LoginStatus.SUCCESS;
+    int expCmdSn = loginCmdSn;
+    int maxCmdSn = loginCmdSn + portal.queueDepth() - 1;
+    LoginResponse response = new LoginResponse(!failed && reply.transit(), false,
+        reply.currentStage(), failed ? 0 : reply.nextStage(), 0, 0, loginIsid,
+        failed ? 0 : tsih, request.initiatorTaskTag(), statSn++, expCmdSn, maxCmdSn,
+        status >> 8, status & 0xff,
+        Unpooled.wrappedBuffer(failed ? new byte[0] : reply.text()));
+    if (failed) {
+      phase = Phase.CLOSED;
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    ctx.writeAndFlush(response);
+    if (reply.outcome() == LoginNegotiator.Outcome.FULL_FEATURE) {
+      enterFullFeature();
+    }
+  }
+
+  private void enterFullFeature() {
+    phase = Phase.FULL_FEATURE;
+    window = new CommandWindow(portal.queueDepth(), loginCmdSn);
+    // The final Login Response has been encoded: digests apply from the next PDU on.
+    ctx.pipeline().get(PduEncoder.class).setDigests(params.headerDigest(), params.dataDigest());
+    PduDecoder decoder = ctx.pipeline().get(PduDecoder.class);
+    decoder.setDigests(params.headerDigest(), params.dataDigest());
+    decoder.setMaxDataSegmentLength(params.targetMaxRecvDataSegmentLength());
+    if (portal.nopIntervalMillis() > 0) {
+      ctx.pipeline().addBefore(ctx.name(), "keepalive",
+          new NopKeepaliveHandler(portal.nopIntervalMillis(), portal.nopTimeoutMillis()));
+    }
+    log.debug("{}: full feature phase, {}", ctx.channel().remoteAddress(), params);
+  }
+
+  // --------------------------------------------------------- full feature
+
+  private void fullFeature(InitiatorPdu pdu) {
+    if (pdu instanceof ScsiCommandPdu) {
+      command((ScsiCommandPdu) pdu);
+    } else if (pdu instanceof DataOut) {
+      dataOut((DataOut) pdu);
+    } else if (pdu instanceof NopOut) {
+      nopOut((NopOut) pdu);
+    } else if (pdu instanceof TaskManagementRequest) {
+      taskManagement((TaskManagementRequest) pdu);
+    } else if (pdu instanceof TextRequest) {
+      text((TextRequest) pdu);
+    } else if (pdu instanceof LogoutRequest) {
+      logout((LogoutRequest) pdu);
+    } else if (pdu instanceof DecodeFailure) {
+      decodeFailure((DecodeFailure) pdu);
+    } else if (pdu instanceof SnackRequest) {
+      // SNACK needs error recovery level 1 or more.
+      sendReject(Reject.PROTOCOL_ERROR, pdu.bhs());
+    } else if (pdu instanceof LoginRequest) {
+      sendReject(Reject.PROTOCOL_ERROR, pdu.bhs());
+    }
+  }
+
+  private void decodeFailure(DecodeFailure failure) {
+    log.info("{}: malformed PDU: {}", ctx.channel().remoteAddress(), failure.detail());
+    int opcode = failure.bhs()[0] & 0x3f;
+    boolean carriesTaskData = opcode == Opcodes.SCSI_COMMAND || opcode == Opcodes.DATA_OUT;
+    if (failure.fatal() || (failure.reason() == DecodeFailure.Reason.DATA_DIGEST_ERROR
+        && carriesTaskData)) {
+      // Framing is lost, or a task's data is: level 0 recovers by dropping the connection.
+      rejectAndClose(failure.reason().rejectReason(), failure.bhs());
+    } else {
+      sendReject(failure.reason().rejectReason(), failure.bhs());
+    }
+  }
+
+  private void command(ScsiCommandPdu pdu) {
+    if (params.discovery()) {
+      sendReject(Reject.PROTOCOL_ERROR, pdu.bhs());
+      return;
+    }
+    if (!window.admit(pdu.cmdSn(), pdu.immediate())) {
+      log.debug("CmdSN {} outside the window or repeated: ignored", pdu.cmdSn());
+      return;
+    }
+    int itt = pdu.initiatorTaskTag();
+    if (itt == Opcodes.RESERVED_TAG || tasks.containsKey(itt)) {
+      sendReject(Reject.INVALID_PDU_FIELD, pdu.bhs());
+      return;
+    }
+    ByteBuf immediate = pdu.data();
+    int immediateLength = immediate.readableBytes();
+    int expected = pdu.expectedDataTransferLength();
+    if (immediateLength > 0 && (!pdu.write() || !params.immediateData()
+        || immediateLength > params.firstBurstLength()
+        || Integer.compareUnsigned(immediateLength, expected) > 0)) {
+      rejectAndClose(Reject.PROTOCOL_ERROR, pdu.bhs());
+      return;
+    }
+    Task task = new Task(itt, pdu.lun(), Lun.toFlat(pdu.lun()), pdu.cdb(), pdu.taskAttribute(),
+        pdu.read(), pdu.write(), expected);
+    window.started();
+    tasks.put(itt, task);
+    if (pdu.write() && expected != 0) {
+      if (expected < 0 || expected > portal.maxTransferLength()) {
+        // More than any one command may move here: refuse without taking the data.
+        finishWithoutExecuting(task, ScsiResult.CHECK_CONDITION, INVALID_FIELD_IN_CDB);
+        return;
+      }
+      task.buffer = ctx.alloc().directBuffer(expected, expected);
+      task.buffer.writeBytes(immediate);
+      task.received = immediateLength;
+      task.unsolicitedLimit = Math.min(params.firstBurstLength(), expected);
+      task.unsolicitedPending = !params.initialR2T() && !pdu.finalFlag()
+          && task.received < task.unsolicitedLimit;
+      task.nextR2tOffset = task.unsolicitedPending ? task.unsolicitedLimit : task.received;
+      if (!task.unsolicitedPending) {
+        task.nextR2tOffset = task.received;
+      }
+      progressWrite(task);
+      return;
+    }
+    execute(task);
+  }
+
+  /** Sends R2Ts as allowed, or runs the command once all its data is in. */
+  private void progressWrite(Task task) {
+    if (task.received == task.expectedLength && task.bursts.isEmpty()) {
+      execute(task);
+      return;
+    }
+    if (task.unsolicitedPending) {
+      return;
+    }
+    boolean sent = false;
+    while (task.bursts.size() < params.maxOutstandingR2T()
+        && task.nextR2tOffset < task.expectedLength) {
+      int length = Math.min(params.maxBurstLength(), task.expectedLength - task.nextR2tOffset);
+      int ttt = nextTtt++;
+      if (ttt == Opcodes.RESERVED_TAG) {
+        ttt = nextTtt++;
+      }
+      Task.Burst burst = new Task.Burst(ttt, task.nextR2tOffset, length);
+      task.bursts.add(burst);
+      ctx.write(new R2t(task.lunField, task.itt, ttt, statSn, window.expCmdSn(),
+          window.maxCmdSn(), task.r2tSn++, task.nextR2tOffset, length));
+      task.nextR2tOffset += length;
+      sent = true;
+    }
+    if (sent) {
+      ctx.flush();
+    }
+  }
+
+  private void dataOut(DataOut pdu) {
+    Task task = tasks.get(pdu.initiatorTaskTag());
+    if (task == null) {
+      if (recentlyFinished(pdu.initiatorTaskTag())) {
+        // Data still in flight for a task that was aborted or refused: drop it.
+        return;
+      }
+      sendReject(Reject.INVALID_PDU_FIELD, pdu.bhs());
+      return;
+    }
+    if (task.buffer == null || task.executing) {
+      rejectAndClose(Reject.PROTOCOL_ERROR, pdu.bhs());
+      return;
+    }
+    ByteBuf data = pdu.data();
+    int length = data.readableBytes();
+    if (pdu.targetTransferTag() == Opcodes.RESERVED_TAG) {
+      if (!task.unsolicitedPending) {
+        rejectAndClose(Reject.PROTOCOL_ERROR, pdu.bhs());
+        return;
+      }
+      if (pdu.dataSn() != task.unsolicitedDataSn || pdu.bufferOffset() != task.received
+          || task.received + length > task.unsolicitedLimit) {
+        sequenceError(pdu, "unsolicited");
+        return;
+      }
+      task.unsolicitedDataSn++;
+      task.buffer.writeBytes(data);
+      task.received += length;
+      if (pdu.finalFlag() || task.received == task.unsolicitedLimit) {
+        task.unsolicitedPending = false;
+        task.nextR2tOffset = task.received;
+      }
+    } else {
+      Task.Burst burst = task.burst(pdu.targetTransferTag());
+      if (burst == null) {
+        rejectAndClose(Reject.INVALID_PDU_FIELD, pdu.bhs());
+        return;
+      }
+      if (pdu.dataSn() != burst.nextDataSn || pdu.bufferOffset() != burst.offset + burst.received
+          || pdu.bufferOffset() != task.received || burst.received + length > burst.length) {
+        sequenceError(pdu, "solicited");
+        return;
+      }
+      burst.nextDataSn++;
+      task.buffer.writeBytes(data);
+      task.received += length;
+      burst.received += length;
+      if (burst.received == burst.length) {
+        task.bursts.remove(burst);
+      }
+    }
+    progressWrite(task);
+  }
+
+  private void sequenceError(DataOut pdu, String kind) {
+    log.info("{}: {} Data-Out out of sequence (DataSN {}, offset {}), closing",
+        ctx.channel().remoteAddress(), kind, pdu.dataSn(), pdu.bufferOffset());
+    rejectAndClose(Reject.PROTOCOL_ERROR, pdu.bhs());
+  }
+
+  private void execute(Task task) {
+    task.executing = true;
+    ByteBuf dataOut = task.buffer != null ? task.buffer : Unpooled.EMPTY_BUFFER;
+    task.buffer = null;
+    ScsiCommand command = new ScsiCommand(nexus, task.lun, task.cdb, dataOut,
+        task.expectedLength, task.taskAttribute, task.itt);
+    EventLoop loop = ctx.channel().eventLoop();
+    units.execute(command).whenComplete((result, error) -> {
+      try {
+        loop.execute(() -> completed(task, result, error));
+      } catch (RuntimeException e) {
+        // The event loop is shutting down: nobody will send this result.
+        if (result != null) {
+          ReferenceCountUtil.release(result.dataIn());
+        }
+      }
+    });
+  }
+
+  private void completed(Task task, ScsiResult result, Throwable error) {
+    if (tasks.get(task.itt) == task) {
+      tasks.remove(task.itt);
+      remember(task.itt);
+      window.finished();
+    }
+    if (phase != Phase.FULL_FEATURE || task.aborted) {
+      if (result != null) {
+        ReferenceCountUtil.release(result.dataIn());
+      }
+      return;
+    }
+    if (error != null || result == null) {
+      log.warn("{}: SCSI layer failed a command", ctx.channel().remoteAddress(), error);
+      ctx.writeAndFlush(new ScsiResponse(task.itt, 0x01, ScsiResult.CHECK_CONDITION, false,
+          false, 0, statSn++, window.expCmdSn(), window.maxCmdSn(), 0, new byte[0]));
+      return;
+    }
+    sendResult(task, result);
+  }
+
+  private void sendResult(Task task, ScsiResult result) {
+    ByteBuf in = result.dataIn() != null ? result.dataIn() : Unpooled.EMPTY_BUFFER;
+    try {
+      long expected = Integer.toUnsignedLong(task.expectedLength);
+      long requested = result.commandTransferLength();
+      int available = in.readableBytes();
+      int send = task.read ? (int) Math.min(available, expected) : 0;
+      long residual;
+      boolean overflow = false;
+      boolean underflow = false;
+      if (requested > expected) {
+        overflow = true;
+        residual = requested - expected;
+      } else if (task.read && available > expected) {
+        overflow = true;
+        residual = available - expected;
+      } else {
+        long moved = task.write && !task.read ? Math.max(requested, 0) : send;
+        residual = expected - moved;
+        underflow = residual > 0;
+      }
+      int residualCount = (int) Math.min(residual, 0xffffffffL);
+      byte[] sense = result.sense() != null ? result.sense() : new byte[0];
+      boolean collapse = result.status() == ScsiResult.GOOD && sense.length == 0;
+      int dataSn = 0;
+      int maxSegment = Math.min(params.initiatorMaxRecvDataSegmentLength(),
+          params.maxBurstLength());
+      int offset = 0;
+      while (offset < send) {
+        int inBurst = params.maxBurstLength() - (offset % params.maxBurstLength());
+        int length = Math.min(Math.min(maxSegment, inBurst), send - offset);
+        boolean last = offset + length == send;
+        boolean status = last && collapse;
+        boolean endOfBurst = last || (offset + length) % params.maxBurstLength() == 0;
+        ctx.write(new DataIn(endOfBurst, status, status ? result.status() : 0,
+            status && overflow, status && underflow, status ? residualCount : 0, task.lunField,
+            task.itt, status ? statSn++ : 0, window.expCmdSn(), window.maxCmdSn(), dataSn++,
+            offset, in.retainedSlice(in.readerIndex() + offset, length)));
+        offset += length;
+      }
+      if (send == 0 || !collapse) {
+        ctx.write(new ScsiResponse(task.itt, 0x00, result.status(), overflow, underflow,
+            residualCount, statSn++, window.expCmdSn(), window.maxCmdSn(), dataSn, sense));
+      }
+      ctx.flush();
+    } finally {
+      in.release();
+    }
+  }
+
+  private void finishWithoutExecuting(Task task, int status, byte[] sense) {
+    tasks.remove(task.itt);
+    remember(task.itt);
+    window.finished();
+    task.releaseBuffer();
+    ctx.writeAndFlush(new ScsiResponse(task.itt, 0x00, status, false, false, 0, statSn++,
+        window.expCmdSn(), window.maxCmdSn(), 0, sense));
+  }
+
+  private void remember(int itt) {
+    recentTags[recentIndex] = itt;
+    recentIndex = (recentIndex + 1) % RECENT_TAGS;
+  }
+
+  private boolean recentlyFinished(int itt) {
+    for (int tag : recentTags) {
+      if (tag == itt) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------- NOP, TMF, text, logout
+
+  private void nopOut(NopOut pdu) {
+    if (pdu.initiatorTaskTag() == Opcodes.RESERVED_TAG) {
+      // The answer to our keepalive (or a no-op); the keepalive handler saw it arrive.
+      return;
+    }
+    if (!window.admit(pdu.cmdSn(), pdu.immediate())) {
+      return;
+    }
+    ByteBuf data = pdu.data();
+    int length = Math.min(data.readableBytes(), params.initiatorMaxRecvDataSegmentLength());
+    ctx.writeAndFlush(new NopIn(pdu.lun(), pdu.initiatorTaskTag(), Opcodes.RESERVED_TAG,
+        statSn++, window.expCmdSn(), window.maxCmdSn(),
+        data.retainedSlice(data.readerIndex(), length)));
+  }
+
+  private void taskManagement(TaskManagementRequest pdu) {
+    if (params.discovery()) {
+      sendReject(Reject.PROTOCOL_ERROR, pdu.bhs());
+      return;
+    }
+    if (!window.admit(pdu.cmdSn(), pdu.immediate())) {
+      return;
+    }
+    long lun = Lun.toFlat(pdu.lun());
+    boolean lunExists = units.luns().contains(lun);
+    int response;
+    boolean closeAfter = false;
+    switch (pdu.function()) {
+      case TaskManagementRequest.ABORT_TASK: {
+        Task task = tasks.get(pdu.referencedTaskTag());
+        if (task != null && task.lun == lun) {
+          abort(task);
+          response = TaskManagementResponse.FUNCTION_COMPLETE;
+        } else if (task == null && window.inWindow(pdu.refCmdSn())
+            && Serial.lt(pdu.refCmdSn(), pdu.cmdSn())) {
+          // Never received: consider it received and done (RFC 7143 section 11.5.1).
+          response = TaskManagementResponse.FUNCTION_COMPLETE;
+        } else {
+          response = TaskManagementResponse.TASK_DOES_NOT_EXIST;
+        }
+        break;
+      }
+      case TaskManagementRequest.ABORT_TASK_SET:
+      case TaskManagementRequest.CLEAR_TASK_SET:
+        if (!lunExists) {
+          response = TaskManagementResponse.LUN_DOES_NOT_EXIST;
+          break;
+        }
+        abortWhere(lun);
+        units.abortTaskSet(nexus, lun);
+        response = TaskManagementResponse.FUNCTION_COMPLETE;
+        break;
+      case TaskManagementRequest.LOGICAL_UNIT_RESET:
+        if (!lunExists) {
+          response = TaskManagementResponse.LUN_DOES_NOT_EXIST;
+          break;
+        }
+        abortWhere(lun);
+        units.lunReset(nexus, lun);
+        response = TaskManagementResponse.FUNCTION_COMPLETE;
+        break;
+      case TaskManagementRequest.TARGET_WARM_RESET:
+      case TaskManagementRequest.TARGET_COLD_RESET:
+        abortWhere(-1);
+        units.targetReset(nexus);
+        response = TaskManagementResponse.FUNCTION_COMPLETE;
+        // A cold reset also ends every connection of the nexus: this one.
+        closeAfter = pdu.function() == TaskManagementRequest.TARGET_COLD_RESET;
+        break;
+      case TaskManagementRequest.CLEAR_ACA:
+        response = TaskManagementResponse.NOT_SUPPORTED;
+        break;
+      case TaskManagementRequest.TASK_REASSIGN:
+        response = TaskManagementResponse.REASSIGNMENT_NOT_SUPPORTED;
+        break;
+      default:
+        response = TaskManagementResponse.REJECTED;
+    }
+    log.debug("{}: task management function {} on LUN {}: response {}",
+        ctx.channel().remoteAddress(), pdu.function(), lun, response);
+    var future = ctx.writeAndFlush(new TaskManagementResponse(response,
+        pdu.initiatorTaskTag(), statSn++, window.expCmdSn(), window.maxCmdSn()));
+    if (closeAfter) {
+      phase = Phase.CLOSED;
+      future.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private void abortWhere(long lun) {
+    List<Task> victims = new ArrayList<>();
+    for (Task t : tasks.values()) {
+      if (lun < 0 || t.lun == lun) {
+        victims.add(t);
+      }
+    }
+    for (Task t : victims) {
+      abort(t);
+    }
+  }
+
+  private void abort(Task task) {
+    task.aborted = true;
+    if (task.executing) {
+      // The SCSI layer completes it; completed() drops the result and frees the slot.
+      units.abortTask(nexus, task.lun, task.itt);
+    } else {
+      task.releaseBuffer();
+      tasks.remove(task.itt);
+      remember(task.itt);
+      window.finished();
+    }
+  }
+
+  private void text(TextRequest pdu) {
+    if (!window.admit(pdu.cmdSn(), pdu.immediate())) {
+      return;
+    }
+    if (pendingText != null && pdu.targetTransferTag() == pendingTextTtt
+        && pdu.initiatorTaskTag() == pendingTextTag) {
+      sendTextChunk(pdu);
+      return;
+    }
+    pendingText = null;
+    if (pdu.targetTransferTag() != Opcodes.RESERVED_TAG || pdu.continueFlag()) {
+      // Continued requests (C bit) are not needed for any key this target answers.
+      sendReject(Reject.PROTOCOL_ERROR, pdu.bhs());
+      return;
+    }
+    Map<String, String> keys;
+    try {
+      keys = TextKeys.parse(TextKeys.bytes(pdu.data()));
+    } catch (TextKeys.MalformedTextException e) {
+      sendReject(Reject.PROTOCOL_ERROR, pdu.bhs());
+      return;
+    }
+    String sendTargets = keys.get("SendTargets");
+    if (sendTargets != null) {
+      InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+      pendingText = SendTargets.answer(portal.directory(), sendTargets, params.discovery(),
+          params.targetName(), params.initiatorName(),
+          portal.directory().portalAddress(local));
+      pendingTextTag = pdu.initiatorTaskTag();
+      sendTextChunk(pdu);
+      return;
+    }
+    Map<String, String> answer = new LinkedHashMap<>();
+    for (String key : keys.keySet()) {
+      answer.put(key, "NotUnderstood");
+    }
+    ctx.writeAndFlush(new TextResponse(true, false, pdu.lun(), pdu.initiatorTaskTag(),
+        Opcodes.RESERVED_TAG, statSn++, window.expCmdSn(), window.maxCmdSn(),
+        Unpooled.wrappedBuffer(TextKeys.encode(answer))));
+  }
+
+  private void sendTextChunk(TextRequest pdu) {
+    byte[] chunk = pendingText.next(params.initiatorMaxRecvDataSegmentLength());
+    boolean more = pendingText.hasMore();
+    int ttt = Opcodes.RESERVED_TAG;
+    if (more) {
+      ttt = nextTtt++;
+      if (ttt == Opcodes.RESERVED_TAG) {
+        ttt = nextTtt++;
+      }
+      pendingTextTtt = ttt;
+    } else {
+      pendingText = null;
+    }
+    ctx.writeAndFlush(new TextResponse(!more, more, pdu.lun(), pdu.initiatorTaskTag(), ttt,
+        statSn++, window.expCmdSn(), window.maxCmdSn(), Unpooled.wrappedBuffer(chunk)));
+  }
+
+  private void logout(LogoutRequest pdu) {
+    if (!window.admit(pdu.cmdSn(), pdu.immediate())) {
+      return;
+    }
+    // 0 closes the session, 1 this connection (the session's only one); recovery (2) needs a
+    // higher error recovery level.
+    int response = pdu.reason() == 2 ? 2 : 0;
+    phase = Phase.CLOSED;
+    abortWhere(-1);
+    ctx.writeAndFlush(new LogoutResponse(response, pdu.initiatorTaskTag(), statSn++,
+        window.expCmdSn(), window.maxCmdSn(), 0, 0)).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  // ---------------------------------------------------------------- reject
+
+  private Reject reject(int reason, byte[] bhs) {
+    int exp = window != null ? window.expCmdSn() : loginCmdSn;
+    int max = window != null ? window.maxCmdSn() : loginCmdSn;
+    return new Reject(reason, statSn++, exp, max, 0, bhs.clone());
+  }
+
+  private void sendReject(int reason, byte[] bhs) {
+    ctx.writeAndFlush(reject(reason, bhs));
+  }
+
+  private void rejectAndClose(int reason, byte[] bhs) {
+    phase = Phase.CLOSED;
+    ctx.writeAndFlush(reject(reason, bhs)).addListener(ChannelFutureListener.CLOSE);
+  }
+}
