@@ -1,0 +1,65 @@
+package io.tiergate.iscsi.device;
+
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A fixed set of locks indexed by chunk number. Writes, unmaps and compare-and-writes lock the
+ * stripes of the chunks they touch, in ascending stripe order so that two multi-chunk
+ * operations cannot deadlock; reads take no lock.
+ */
+final class StripedLocks {
+
+  private final ReentrantLock[] locks;
+
+  StripedLocks(int stripes) {
+    locks = new ReentrantLock[stripes];
+    for (int i = 0; i < stripes; i++) {
+      locks[i] = new ReentrantLock();
+    }
+  }
+
+  /** Locks the stripes covering chunks {@code first..last}; blocking until all are held. */
+  void lock(long first, long last) {
+    if (first == last) {
+      locks[(int) Math.floorMod(first, (long) locks.length)].lock();
+      return;
+    }
+    if (last - first + 1 >= locks.length) {
+      for (ReentrantLock l : locks) {
+        l.lock();
+      }
+      return;
+    }
+    boolean[] held = new boolean[locks.length];
+    for (long c = first; c <= last; c++) {
+      held[(int) Math.floorMod(c, (long) locks.length)] = true;
+    }
+    for (int i = 0; i < held.length; i++) {
+      if (held[i]) {
+        locks[i].lock();
+      }
+    }
+  }
+
+  void unlock(long first, long last) {
+    if (first == last) {
+      locks[(int) Math.floorMod(first, (long) locks.length)].unlock();
+      return;
+    }
+    if (last - first + 1 >= locks.length) {
+      for (ReentrantLock l : locks) {
+        l.unlock();
+      }
+      return;
+    }
+    boolean[] held = new boolean[locks.length];
+    for (long c = first; c <= last; c++) {
+      held[(int) Math.floorMod(c, (long) locks.length)] = true;
+    }
+    for (int i = 0; i < held.length; i++) {
+      if (held[i]) {
+        locks[i].unlock();
+      }
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package io.tiergate.iscsi.scsi;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.tiergate.iscsi.spi.BlockDevice;
+
+/**
+ * READ and WRITE (6, 10, 12, 16), WRITE AND VERIFY (10, 12, 16), VERIFY (10, 12, 16) and
+ * SYNCHRONIZE CACHE (10, 16): the block data path of SBC-4 section 5.
+ */
+final class ReadWriteCommands {
+
+  private ReadWriteCommands() {}
+
+  /** LBA, block count and flag byte of a data-path CDB, decoded by CDB size. */
+  record Range(long lba, long blocks, int flags, int lengthField) {}
+
+  static Range decode(byte[] cdb) {
+    int op = cdb[0] & 0xFF;
+    switch (Cdb.lengthOf(op)) {
+      case 6: {
+        long lba = Cdb.u24(cdb, 1) & 0x1FFFFF;
+        int n = Cdb.u8(cdb, 4);
+        // READ(6)/WRITE(6): a length of zero means 256 blocks (SBC-4 5.12, 5.39).
+        return new Range(lba, n == 0 ? 256 : n, 0, 4);
+      }
+      case 10:
+        return new Range(Cdb.u32(cdb, 2), Cdb.u16(cdb, 7), Cdb.u8(cdb, 1), 7);
+      case 12:
+        return new Range(Cdb.u32(cdb, 2), Cdb.u32(cdb, 6), Cdb.u8(cdb, 1), 6);
+      default:
+        return new Range(Cdb.u64(cdb, 2), Cdb.u32(cdb, 10), Cdb.u8(cdb, 1), 10);
+    }
+  }
+
+  /** LBA OUT OF RANGE unless [lba, lba + blocks) lies inside the device. */
+  static void checkRange(BlockDevice d, long lba, long blocks) {
+    long count = d.blockCount();
+    if (Long.compareUnsigned(lba, count) >= 0 || Long.compareUnsigned(blocks, count - lba) > 0) {
+      throw ScsiException.lbaOutOfRange();
+    }
+  }
+
+  /** Protection fields (RDPROTECT, WRPROTECT, VRPROTECT) must be zero: no protection info. */
+  static void checkNoProtection(Range r) {
+    if ((r.flags() & 0xE0) != 0) {
+      throw ScsiException.invalidCdbField(1, 7);
+    }
+  }
+
+  static void checkTransferLength(Task t, Range r) {
+    if (r.blocks() > BlockLimits.maxTransferBlocks(t.device().blockSize())) {
+      throw ScsiException.invalidCdbField(r.lengthField(), -1);
+    }
+  }
+
+  static void checkWritable(Task t) {
+    if (t.lu.softwareWriteProtect) {
+      throw ScsiException.check(Sense.DATA_PROTECT, 0x27, 0x02);
+    }
+  }
+
+  static ScsiResult read(Task t) {
+    Range r = decode(t.cdb);
+    BlockDevice d = t.device();
+    t.transferLength = r.blocks() * d.blockSize();
+    checkNoProtection(r);
+    checkTransferLength(t, r);
+    checkRange(d, r.lba(), r.blocks());
+    if (r.blocks() == 0) {
+      return t.good();
+    }
+    ByteBuf out = ByteBufAllocator.DEFAULT.ioBuffer((int) t.transferLength);
+    try {
+      d.read(r.lba(), (int) r.blocks(), out);
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
+    }
+    return t.dataIn(out);
+  }
+
+  static ScsiResult write(Task t) {
+    Range r = decode(t.cdb);
+    BlockDevice d = t.device();
+    t.transferLength = r.blocks() * d.blockSize();
+    checkNoProtection(r);
+    checkTransferLength(t, r);
+    checkRange(d, r.lba(), r.blocks());
+    checkWritable(t);
+    writeReceived(t, r, fua(t, r));
+    return t.good();
+  }
+
+  static boolean fua(Task t, Range r) {
+    return (r.flags() & 0x08) != 0 || !t.lu.writeCacheEnabled;
+  }
+
+  /**
+   * Writes the whole blocks of data-out that both the CDB asked for and the initiator sent:
+   * when ExpectedDataTransferLength and the CDB disagree, the smaller amount is written and the
+   * session reports the residual.
+   */
+  private static void writeReceived(Task t, Range r, boolean fua) {
+    BlockDevice d = t.device();
+    ByteBuf data = t.dataOut();
+    long blocks = Math.min(r.blocks(), data.readableBytes() / d.blockSize());
+    if (blocks > 0) {
+      d.write(r.lba(), data.slice(data.readerIndex(), (int) blocks * d.blockSize()), fua);
+    }
+  }
+
+  static ScsiResult writeAndVerify(Task t) {
+    Range r = decode(t.cdb);
+    BlockDevice d = t.device();
+    t.transferLength = r.blocks() * d.blockSize();
+    checkNoProtection(r);
+    checkTransferLength(t, r);
+    checkRange(d, r.lba(), r.blocks());
+    checkWritable(t);
+    // BYTCHK 0 and 1 both end with the written data on the medium; written data cannot differ.
+    writeReceived(t, r, true);
+    return t.good();
+  }
+
+  static ScsiResult verify(Task t) {
+    Range r = decode(t.cdb);
+    BlockDevice d = t.device();
+    int bs = d.blockSize();
+    int bytchk = (r.flags() >> 1) & 0x03;
+    t.transferLength = bytchk == 0 ? -1 : bytchk == 3 ? bs : r.blocks() * bs;
+    checkNoProtection(r);
+    if (bytchk == 2) {
+      throw ScsiException.invalidCdbField(1, 2);
+    }
+    checkTransferLength(t, r);
+    checkRange(d, r.lba(), r.blocks());
+    if (r.blocks() == 0) {
+      return t.good();
+    }
+    ByteBuf medium = ByteBufAllocator.DEFAULT.ioBuffer((int) (r.blocks() * bs));
+    try {
+      d.read(r.lba(), (int) r.blocks(), medium);
+      if (bytchk == 0) {
+        return t.good();
+      }
+      ByteBuf data = t.dataOut();
+      long need = bytchk == 3 ? bs : r.blocks() * bs;
+      if (data.readableBytes() < need) {
+        throw ScsiException.invalidCdbField(r.lengthField(), -1);
+      }
+      for (long i = 0; i < r.blocks() * bs; i++) {
+        int expected = bytchk == 3
+            ? data.getByte(data.readerIndex() + (int) (i % bs))
+            : data.getByte(data.readerIndex() + (int) i);
+        if (medium.getByte((int) i) != (byte) expected) {
+          throw ScsiException.miscompare(i);
+        }
+      }
+      return t.good();
+    } finally {
+      medium.release();
+    }
+  }
+
+  static ScsiResult synchronizeCache(Task t) {
+    boolean ten = t.opcode() == 0x35;
+    long lba = ten ? Cdb.u32(t.cdb, 2) : Cdb.u64(t.cdb, 2);
+    long blocks = ten ? Cdb.u16(t.cdb, 7) : Cdb.u32(t.cdb, 10);
+    BlockDevice d = t.device();
+    if (blocks == 0) {
+      if (Long.compareUnsigned(lba, d.blockCount()) >= 0) {
+        throw ScsiException.lbaOutOfRange();
+      }
+    } else {
+      checkRange(d, lba, blocks);
+    }
+    d.flush();
+    return t.good();
+  }
+}
