@@ -1,0 +1,110 @@
+package io.tiergate.crypto.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs the crypto benchmarks on one thread and prints each figure as a ratio to the raw JDK
+ * primitive measured in the same run, with the goals of issue 2 beside them.
+ *
+ * <p>Usage: {@code CryptoBenchReport <jmh log file> [--quick]}. {@code --quick} shortens every
+ * phase to check that the harness works; its figures mean nothing.
+ */
+public final class CryptoBenchReport {
+  private static final int[] SIZES = {65536, 1048576};
+
+  private CryptoBenchReport() {}
+
+  public static void main(String[] args) throws RunnerException, IOException {
+    Path log = Path.of(args.length > 0 ? args[0] : "crypto-bench.log");
+    boolean quick = args.length > 1 && args[1].equals("--quick");
+    Files.createDirectories(log.toAbsolutePath().getParent());
+    ChainedOptionsBuilder opts = new OptionsBuilder()
+        .include(RecordCipherBenchmark.class.getName())
+        .include(ChunkIdBenchmark.class.getName())
+        .include(UnlockBenchmark.class.getName())
+        .threads(1)
+        .jvmArgs("-Xms1g", "-Xmx1g")
+        .output(log.toString());
+    if (quick) {
+      opts.warmupIterations(1).warmupTime(TimeValue.milliseconds(300))
+          .measurementIterations(1).measurementTime(TimeValue.milliseconds(300));
+    }
+    Collection<RunResult> results = new Runner(opts.build()).run();
+
+    Map<String, double[]> score = new HashMap<>();
+    for (RunResult r : results) {
+      String name = r.getParams().getBenchmark();
+      name = name.substring(name.lastIndexOf('.') + 1);
+      String size = r.getParams().getParam("size");
+      score.put(size == null ? name : name + "@" + size, new double[] {
+          r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
+    }
+
+    System.out.printf(Locale.ROOT, "%nTiergate crypto benchmark: one thread, %s %s, %s%n",
+        System.getProperty("java.vm.name"), System.getProperty("java.version"), cpu());
+    if (quick) {
+      System.out.println("QUICK RUN: harness check only, figures are not meaningful");
+    }
+    System.out.printf(Locale.ROOT, "%-30s %10s %24s %24s %8s%n",
+        "", "buffer", "Tiergate", "raw JDK peer", "ratio");
+    for (int size : SIZES) {
+      row(score, "record encrypt", "recordEncrypt", "rawGcmEncrypt", size, 0.9);
+      row(score, "record encrypt into buffer", "recordEncryptIntoBuffer", "rawGcmEncrypt", size, 0.9);
+      row(score, "record decrypt", "recordDecrypt", "rawGcmDecrypt", size, 0.9);
+      row(score, "chunk ID", "chunkId", "rawHmac", size, 0.9);
+      row(score, "chunk ID, direct buffer", "chunkIdDirectBuffer", "rawHmac", size, 0.9);
+    }
+    double[] unlock = score.get("unlock");
+    double[] pbkdf2 = score.get("rawPbkdf2");
+    if (unlock != null && pbkdf2 != null) {
+      System.out.printf(Locale.ROOT, "%-30s %10s %21.0f ms %21.0f ms %7.2fx  goal < 1000 ms: %s%n",
+          "key ring unlock (600k PBKDF2)", "-", unlock[0], pbkdf2[0], unlock[0] / pbkdf2[0],
+          unlock[0] < 1000 ? "met" : "MISSED");
+    }
+    System.out.println("ratio = Tiergate / raw peer for throughput, Tiergate time / peer time for unlock.");
+    System.out.println("Full JMH output: " + log);
+  }
+
+  private static void row(
+      Map<String, double[]> score, String label, String ours, String peer, int size, double goal) {
+    double[] a = score.get(ours + "@" + size);
+    double[] b = score.get(peer + "@" + size);
+    if (a == null || b == null) {
+      return;
+    }
+    double ratio = a[0] / b[0];
+    System.out.printf(Locale.ROOT, "%-30s %10s %14s ± %-7s %14s ± %-7s %7.2fx  goal >= %.1fx: %s%n",
+        label, size == 65536 ? "64 KiB" : "1 MiB",
+        rate(a[0] * size), rate(a[1] * size), rate(b[0] * size), rate(b[1] * size),
+        ratio, goal, ratio >= goal ? "met" : "MISSED");
+  }
+
+  private static String rate(double bytesPerSecond) {
+    return String.format(Locale.ROOT, "%.0f MB/s", bytesPerSecond / 1e6);
+  }
+
+  private static String cpu() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).trim();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Not Linux: the CPU name is only a label.
+    }
+    return System.getProperty("os.arch");
+  }
+}
