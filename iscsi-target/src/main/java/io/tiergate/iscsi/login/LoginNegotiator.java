@@ -61,7 +61,7 @@ public final class LoginNegotiator {
 
   private final TargetDirectory directory;
   private final NegotiationLimits limits;
-  private final String portalAddress;
+  private final String peer;
 
   private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
   private boolean first = true;
@@ -94,13 +94,13 @@ public final class LoginNegotiator {
    *
    * @param directory the targets served
    * @param limits the target's values for negotiated keys
-   * @param portalAddress the address this connection reached, for logs
+   * @param peer the initiator's address, for logs
    */
   public LoginNegotiator(TargetDirectory directory, NegotiationLimits limits,
-      String portalAddress) {
+      String peer) {
     this.directory = directory;
     this.limits = limits;
-    this.portalAddress = portalAddress;
+    this.peer = peer;
   }
 
   /** Handles one Login Request (does not release it). */
@@ -118,7 +118,7 @@ public final class LoginNegotiator {
     try {
       offered = TextKeys.parse(text);
     } catch (TextKeys.MalformedTextException e) {
-      log.info("login from {}: {}", portalAddress, e.getMessage());
+      log.info("login from {}: {}", peer, e.getMessage());
       return fail(request, LoginStatus.INITIATOR_ERROR);
     }
     int csg = request.currentStage();
@@ -153,7 +153,7 @@ public final class LoginNegotiator {
       return fail(request, status, answer);
     }
     if (csg == OPERATIONAL && requiredChap != null && !authenticated) {
-      log.info("login from {}: skipped the security stage but CHAP is required", portalAddress);
+      log.info("login from {}: skipped the security stage but CHAP is required", peer);
       return fail(request, LoginStatus.AUTHENTICATION_FAILURE);
     }
     if (csg == SECURITY && requiredChap == null && authMethod == null && request.transit()) {
@@ -204,11 +204,11 @@ public final class LoginNegotiator {
     }
     TargetDirectory.Entry target = directory.target(targetName);
     if (target == null) {
-      log.info("login from {}: no target {}", portalAddress, targetName);
+      log.info("login from {}: no target {}", peer, targetName);
       return LoginStatus.NOT_FOUND;
     }
     if (!target.allows(initiatorName)) {
-      log.info("login from {}: {} is not allowed to access {}", portalAddress, initiatorName,
+      log.info("login from {}: {} is not allowed to access {}", peer, initiatorName,
           targetName);
       return LoginStatus.AUTHORIZATION_FAILURE;
     }
@@ -481,7 +481,7 @@ public final class LoginNegotiator {
   }
 
   private Reply fail(LoginRequest request, int status, Map<String, String> answer) {
-    log.info("login from {} ({}) failed with status 0x{}", portalAddress, initiatorName,
+    log.info("login from {} ({}) failed with status 0x{}", peer, initiatorName,
         String.format("%04x", status));
     return new Reply(false, request.currentStage(), 0, status, TextKeys.encode(answer),
         Outcome.FAILED);

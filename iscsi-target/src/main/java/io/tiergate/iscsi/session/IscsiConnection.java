@@ -113,8 +113,8 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    String local = String.valueOf(ctx.channel().localAddress());
-    negotiator = new LoginNegotiator(portal.directory(), portal.limits(), local);
+    String peer = String.valueOf(ctx.channel().remoteAddress());
+    negotiator = new LoginNegotiator(portal.directory(), portal.limits(), peer);
   }
 
   @Override
@@ -414,7 +414,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       }
       if (pdu.dataSn() != task.unsolicitedDataSn || pdu.bufferOffset() != task.received
           || task.received + length > task.unsolicitedLimit) {
-        sequenceError(pdu, "unsolicited");
+        sequenceError(task, pdu, "unsolicited");
         return;
       }
       task.unsolicitedDataSn++;
@@ -432,7 +432,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       }
       if (pdu.dataSn() != burst.nextDataSn || pdu.bufferOffset() != burst.offset + burst.received
           || pdu.bufferOffset() != task.received || burst.received + length > burst.length) {
-        sequenceError(pdu, "solicited");
+        sequenceError(task, pdu, "solicited");
         return;
       }
       burst.nextDataSn++;
@@ -446,10 +446,18 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     progressWrite(task);
   }
 
-  private void sequenceError(DataOut pdu, String kind) {
-    log.info("{}: {} Data-Out out of sequence (DataSN {}, offset {}), closing",
+  /**
+   * A Data-Out out of order. Level 0 cannot ask for the data again, so the command ends with
+   * CHECK CONDITION, ABORTED COMMAND, DATA PHASE ERROR (or DATA OFFSET ERROR); the connection
+   * stays up and later Data-Out for the task is dropped.
+   */
+  private void sequenceError(Task task, DataOut pdu, String kind) {
+    log.info("{}: {} Data-Out out of sequence (DataSN {}, offset {}): command aborted",
         ctx.channel().remoteAddress(), kind, pdu.dataSn(), pdu.bufferOffset());
-    rejectAndClose(Reject.PROTOCOL_ERROR, pdu.bhs());
+    boolean offsetError = pdu.bufferOffset() != task.received;
+    byte[] sense = {0x70, 0, 0x0b, 0, 0, 0, 0, 0x0a, 0, 0, 0, 0, 0x4b,
+        (byte) (offsetError ? 0x05 : 0x00), 0, 0, 0, 0};
+    finishWithoutExecuting(task, ScsiResult.CHECK_CONDITION, sense);
   }
 
   private void execute(Task task) {
