@@ -58,6 +58,8 @@ public final class BlockEngine implements AutoCloseable {
       "tiergate chunk-id key check v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] META_HASHER_CHECK = "chunk-id-check".getBytes();
 
+  private static final int EXACT_LIMIT = 1 << 16;
+
   private final KvStore kv;
   private final EngineConfig config;
   private final ChunkHasher hasher;
@@ -290,12 +292,14 @@ public final class BlockEngine implements AutoCloseable {
 
   /**
    * Space figures of one volume. Scans its block map (a background admin call, not a hot
-   * path): the number of distinct chunks is estimated with a HyperLogLog sketch (about 1%
-   * error, 16 KiB of memory whatever the volume size).
+   * path): the number of distinct chunks is counted exactly up to 65,536 and beyond that
+   * estimated with a HyperLogLog sketch (about 1% error, 16 KiB of memory whatever the size).
    */
   public SpaceUsage usage(String name) {
     VolumeInfo info = volume(name).info();
     HyperLogLog distinct = new HyperLogLog();
+    // Exact up to EXACT_LIMIT distinct chunks (a few MiB of heap), a sketch beyond.
+    java.util.Set<ByteBuffer> exact = new java.util.HashSet<>();
     long mapped = 0;
     long plainSum = 0;
     long storedSum = 0;
@@ -309,6 +313,12 @@ public final class BlockEngine implements AutoCloseable {
           byte[] id = it.value();
           ids.add(id);
           distinct.add(id);
+          if (exact != null) {
+            exact.add(ByteBuffer.wrap(id));
+            if (exact.size() > EXACT_LIMIT) {
+              exact = null;
+            }
+          }
           mapped++;
         }
         if (ids.size() == 256 || (!valid && !ids.isEmpty())) {
@@ -326,7 +336,7 @@ public final class BlockEngine implements AutoCloseable {
         }
       }
     }
-    long d = Math.min(mapped, distinct.estimate());
+    long d = exact != null ? exact.size() : Math.min(mapped, distinct.estimate());
     long unique = mapped == 0 ? 0 : Math.round((double) plainSum / mapped * d);
     long stored = mapped == 0 ? 0 : Math.round((double) storedSum / mapped * d);
     return new SpaceUsage(info.sizeBytes(), mapped * info.chunkSize(), unique, stored, d, 0);

@@ -1,0 +1,226 @@
+package io.tiergate.gateway;
+
+import io.tiergate.crypto.ChunkIdHasher;
+import io.tiergate.crypto.CryptoException;
+import io.tiergate.crypto.KeyRing;
+import io.tiergate.gateway.engine.BlockEngine;
+import io.tiergate.gateway.engine.EngineConfig;
+import io.tiergate.gateway.engine.EngineException;
+import io.tiergate.gateway.engine.VolumeInfo;
+import io.tiergate.gateway.engine.VolumeSpec;
+import io.tiergate.iscsi.IscsiServer;
+import io.tiergate.iscsi.TargetConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Base64;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running appliance: unlocks the key ring with the passphrase, opens the block engine on
+ * the data directory and serves every volume over iSCSI as target {@code
+ * iqn.2026-11.io.tiergate:<volume>}, LUN 0.
+ *
+ * <p>Data directory: {@code db/} (the RocksDB database), {@code keyring} (the key slots, each
+ * wrapping the keys under a passphrase-derived key) and, in the demo default only, {@code
+ * demo-passphrase}.
+ *
+ * <p>Lifecycle: {@link #open} unlocks and opens; {@link #serve} starts the portal; {@link
+ * #close} stops the portal (closing every session) and then closes the engine, which flushes
+ * and syncs RocksDB. The target set is fixed when serving starts: a volume created while the
+ * gateway runs is exported after a restart (until the admin API lands).
+ */
+public final class Gateway implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+  static final String DEMO_VOLUME = "demo";
+  static final long DEMO_SIZE = 10L << 30;
+
+  private final GatewayConfig config;
+  private final KeyRing keyRing;
+  private final BlockEngine engine;
+  private IscsiServer server;
+
+  private Gateway(GatewayConfig config, KeyRing keyRing, BlockEngine engine) {
+    this.config = config;
+    this.keyRing = keyRing;
+    this.engine = engine;
+  }
+
+  /**
+   * Unlocks the key ring (creating it on first start) and opens the engine.
+   *
+   * @throws IllegalStateException with a message for the administrator when the passphrase is
+   *     wrong, the data directory is in use, or its format is unknown
+   */
+  public static Gateway open(GatewayConfig config) {
+    Path dir = config.dataDir();
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create data directory " + dir + ": "
+          + e.getMessage());
+    }
+    char[] passphrase = passphrase(config);
+    KeyRing ring;
+    try {
+      ring = unlockOrCreate(dir.resolve("keyring"), passphrase);
+    } finally {
+      Arrays.fill(passphrase, '\0');
+    }
+    try {
+      ChunkIdHasher ids = ring.chunkIdHasher();
+      BlockEngine engine = BlockEngine.open(dir.resolve("db"),
+          EngineConfig.defaults().withCapacity(config.capacityBytes()),
+          (b, off, len) -> ids.hash(b, off, len).toBytes());
+      return new Gateway(config, ring, engine);
+    } catch (EngineException e) {
+      ring.close();
+      throw new IllegalStateException(engineMessage(e, dir), e);
+    } catch (RuntimeException e) {
+      ring.close();
+      throw e;
+    }
+  }
+
+  private static String engineMessage(EngineException e, Path dir) {
+    if (e.code() == EngineException.Code.STORAGE && e.getCause() != null
+        && String.valueOf(e.getCause().getMessage()).contains("lock")) {
+      return "data directory " + dir + " is in use by a running gateway";
+    }
+    return e.getMessage() + (e.getCause() != null ? ": " + e.getCause().getMessage() : "");
+  }
+
+  private static char[] passphrase(GatewayConfig config) {
+    Path file = config.passphraseFile();
+    if (file == null) {
+      file = config.dataDir().resolve("demo-passphrase");
+      if (!Files.exists(file)) {
+        byte[] random = new byte[24];
+        new SecureRandom().nextBytes(random);
+        String p = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        writeAtomically(file, (p + "\n").getBytes(StandardCharsets.UTF_8), true);
+      }
+      log.warn("\n"
+          + "************************************************************************\n"
+          + "*  DEMO MODE: no --passphrase-file was given, so the passphrase that   *\n"
+          + "*  protects every key is stored next to the data, in                   *\n"
+          + "*  {}\n"
+          + "*  Anyone with this disk can read the data. For trying Tiergate out     *\n"
+          + "*  only: production appliances pass --passphrase-file.                  *\n"
+          + "************************************************************************",
+          file.toAbsolutePath());
+    }
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read passphrase file " + file + ": "
+          + e.getMessage());
+    }
+    try {
+      int end = bytes.length;
+      while (end > 0 && (bytes[end - 1] == '\n' || bytes[end - 1] == '\r')) {
+        end--;
+      }
+      CharBuffer chars = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes, 0, end));
+      char[] out = new char[chars.remaining()];
+      chars.get(out);
+      Arrays.fill(chars.array(), '\0');
+      return out;
+    } finally {
+      Arrays.fill(bytes, (byte) 0);
+    }
+  }
+
+  private static KeyRing unlockOrCreate(Path file, char[] passphrase) {
+    try {
+      if (Files.exists(file)) {
+        return KeyRing.unlock(Files.readAllBytes(file), passphrase);
+      }
+      KeyRing ring = KeyRing.create(passphrase);
+      writeAtomically(file, ring.serialize(), false);
+      log.info("created a new key ring in {}", file);
+      return ring;
+    } catch (CryptoException e) {
+      throw new IllegalStateException(switch (e.code()) {
+        case WRONG_PASSPHRASE -> "wrong passphrase: it opens no slot of " + file
+            + "; nothing was changed";
+        case WEAK_PASSPHRASE -> "passphrase too weak: " + e.getMessage();
+        default -> "key ring " + file + " unusable: " + e.getMessage();
+      }, e);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read or write " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** Writes a file so that a crash leaves either the old or the new content, never a mix. */
+  private static void writeAtomically(Path file, byte[] content, boolean secret) {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try {
+      Files.deleteIfExists(tmp);
+      if (secret) {
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString("rw-------")));
+      }
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        ch.write(ByteBuffer.wrap(content));
+        ch.force(true);
+      }
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  /** The block engine. */
+  public BlockEngine engine() {
+    return engine;
+  }
+
+  /** Creates the demo volume when there is no volume at all. */
+  public void ensureDemoVolume() {
+    if (engine.listVolumes().isEmpty()) {
+      engine.createVolume(VolumeSpec.of(DEMO_VOLUME, DEMO_SIZE));
+      log.info("created demo volume {} ({} thin)", DEMO_VOLUME, Sizes.format(DEMO_SIZE));
+    }
+  }
+
+  /** Starts the iSCSI portal with one target per volume. */
+  public void serve() {
+    TargetConfig.Builder b = TargetConfig.builder();
+    for (VolumeInfo v : engine.listVolumes()) {
+      b.target(GatewayConfig.iqn(v.name()), engine.volume(v.name()), null);
+    }
+    server = IscsiServer.start(b.build(), config.iscsiHost(), config.iscsiPort());
+  }
+
+  /** The portal's address, once serving. */
+  public InetSocketAddress iscsiAddress() {
+    return server.address();
+  }
+
+  /** Stops the portal (sessions closed), then closes the engine and the key ring. */
+  @Override
+  public synchronized void close() {
+    if (server != null) {
+      server.close();
+      server = null;
+    }
+    engine.close();
+    keyRing.close();
+    log.info("gateway stopped");
+  }
+}

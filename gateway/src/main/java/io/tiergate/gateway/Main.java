@@ -1,0 +1,236 @@
+package io.tiergate.gateway;
+
+import io.tiergate.gateway.engine.EngineException;
+import io.tiergate.gateway.engine.SpaceUsage;
+import io.tiergate.gateway.engine.VolumeInfo;
+import io.tiergate.gateway.engine.VolumeSpec;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The {@code tiergate} command line.
+ *
+ * <pre>
+ * tiergate run [--data-dir DIR] [--iscsi-listen HOST:PORT] [--admin-listen HOST:PORT]
+ *              [--passphrase-file FILE] [--capacity SIZE] [--config FILE]
+ * tiergate New-Volume -Name NAME -Size SIZE [-ChunkSize SIZE] [-Pinned] [--data-dir DIR]
+ * tiergate Get-Volume [--data-dir DIR]
+ * </pre>
+ *
+ * <p>Commands and option names are case-insensitive and take one or two leading dashes, in the
+ * PowerShell style that the admin CLI will keep. This is the one class that prints to standard
+ * output; everything else logs. Exit status: 0 success, 1 failure, 2 bad usage.
+ */
+public final class Main {
+  private static final Set<String> RUN_OPTIONS =
+      Set.of("datadir", "iscsilisten", "adminlisten", "passphrasefile", "capacity", "config");
+  private static final Set<String> VOLUME_OPTIONS =
+      Set.of("datadir", "passphrasefile", "config", "name", "size", "chunksize", "pinned");
+  private static final Set<String> FLAGS = Set.of("pinned");
+  private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
+  private Main() {}
+
+  /** Entry point. */
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0) {
+      usage(err);
+      return 2;
+    }
+    String command = args[0].toLowerCase(Locale.ROOT).replaceFirst("^-+", "");
+    if (!command.equals("run") && System.getProperty(LOG_LEVEL) == null) {
+      // One-shot commands print their result; the service's progress log would bury it.
+      System.setProperty(LOG_LEVEL, "warn");
+    }
+    try {
+      return switch (command) {
+        case "run" -> serve(options(args, RUN_OPTIONS), out);
+        case "new-volume" -> newVolume(options(args, VOLUME_OPTIONS), out);
+        case "get-volume" -> getVolume(options(args, VOLUME_OPTIONS), out);
+        case "help", "h", "?" -> {
+          usage(out);
+          yield 0;
+        }
+        default -> throw new UsageException("unknown command: " + args[0]);
+      };
+    } catch (UsageException | IllegalArgumentException e) {
+      err.println("tiergate: " + e.getMessage());
+      err.println("Run 'tiergate help' for usage.");
+      return 2;
+    } catch (IllegalStateException | EngineException e) {
+      err.println("tiergate: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private static void usage(PrintStream s) {
+    s.println("""
+        Usage:
+          tiergate run [--data-dir DIR] [--iscsi-listen HOST:PORT] [--admin-listen HOST:PORT]
+                       [--passphrase-file FILE] [--capacity SIZE] [--config FILE]
+              Runs the gateway in the foreground (Ctrl-C or SIGTERM stops it cleanly).
+              Defaults: --data-dir ./tiergate-data, --iscsi-listen 0.0.0.0:3260,
+              --admin-listen 127.0.0.1:8080 (reserved for the admin API).
+              Without --passphrase-file a demo passphrase is generated and kept in the
+              data directory: for trying Tiergate out only.
+              --config FILE reads the same settings from a properties file
+              (data-dir=..., iscsi-listen=..., ...); flags override it.
+
+          tiergate New-Volume -Name NAME -Size SIZE [-ChunkSize SIZE] [-Pinned] [--data-dir DIR]
+              Creates a thin volume (exported as iqn.2026-11.io.tiergate:NAME, LUN 0, when
+              the gateway next starts). SIZE like 10GiB or 512MiB; chunk size 32KiB-256KiB,
+              default 64KiB. -Pinned keeps the volume on local disk (never tiered).
+              Run it while the gateway is stopped.
+
+          tiergate Get-Volume [--data-dir DIR]
+              Lists volumes with their space usage.
+
+        Names and options are case-insensitive; one or two leading dashes both work.""");
+  }
+
+  /** Thrown for bad command lines. */
+  private static final class UsageException extends RuntimeException {
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  private static Map<String, String> options(String[] args, Set<String> allowed) {
+    Map<String, String> opts = new LinkedHashMap<>();
+    for (int i = 1; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("-")) {
+        throw new UsageException("unexpected argument: " + a);
+      }
+      String name = a.replaceFirst("^-+", "");
+      String value = null;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      }
+      String key = name.toLowerCase(Locale.ROOT).replace("-", "");
+      if (!allowed.contains(key)) {
+        throw new UsageException("unknown option: " + a);
+      }
+      if (value == null) {
+        if (FLAGS.contains(key)) {
+          value = "true";
+        } else if (i + 1 < args.length) {
+          value = args[++i];
+        } else {
+          throw new UsageException("option " + a + " needs a value");
+        }
+      }
+      opts.put(key, value);
+    }
+    return opts;
+  }
+
+  private static GatewayConfig config(Map<String, String> opts) {
+    GatewayConfig c = GatewayConfig.defaults();
+    if (opts.containsKey("config")) {
+      c = c.withFile(Path.of(opts.get("config")));
+    }
+    for (Map.Entry<String, String> e : opts.entrySet()) {
+      if (Set.of("datadir", "iscsilisten", "adminlisten", "passphrasefile", "capacity")
+          .contains(e.getKey())) {
+        c = c.with(e.getKey(), e.getValue());
+      }
+    }
+    return c;
+  }
+
+  private static int serve(Map<String, String> opts, PrintStream out) {
+    GatewayConfig config = config(opts);
+    Gateway gateway = Gateway.open(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    try {
+      gateway.ensureDemoVolume();
+      gateway.serve();
+    } catch (RuntimeException e) {
+      gateway.close();
+      throw e;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      gateway.close();
+      stopped.countDown();
+    }, "tiergate-shutdown"));
+    InetSocketAddress a = gateway.iscsiAddress();
+    String host = a.getAddress().isAnyLocalAddress() ? "<this-host>" : a.getHostString();
+    out.println("Tiergate gateway is running.");
+    out.println("  data directory: " + config.dataDir().toAbsolutePath());
+    out.println("  iSCSI portal: " + a.getHostString() + ":" + a.getPort());
+    out.println("  admin API (not served yet): " + config.adminListen());
+    out.println("  targets (LUN 0 each):");
+    for (VolumeInfo v : gateway.engine().listVolumes()) {
+      out.println("    " + GatewayConfig.iqn(v.name()) + "  " + Sizes.format(v.sizeBytes())
+          + " thin" + (v.pinned() ? ", pinned" : ""));
+    }
+    String first = GatewayConfig.iqn(gateway.engine().listVolumes().get(0).name());
+    String portal = host + ":" + a.getPort();
+    out.println("Connect with open-iscsi:");
+    out.println("  iscsiadm -m discovery -t sendtargets -p " + portal);
+    out.println("  iscsiadm -m node -T " + first + " -p " + portal + " --login");
+    out.println("or with libiscsi / qemu:");
+    out.println("  iscsi-ls iscsi://" + portal + "/");
+    out.println("  qemu-img info iscsi://" + portal + "/" + first + "/0");
+    out.println("Stop with Ctrl-C (SIGTERM): sessions are closed and the data is synced.");
+    out.flush();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  private static int newVolume(Map<String, String> opts, PrintStream out) {
+    String name = opts.get("name");
+    String size = opts.get("size");
+    if (name == null || size == null) {
+      throw new UsageException("New-Volume needs -Name and -Size");
+    }
+    int chunk = opts.containsKey("chunksize") ? Math.toIntExact(Sizes.parse(opts.get("chunksize")))
+        : VolumeSpec.DEFAULT_CHUNK_SIZE;
+    VolumeSpec spec = new VolumeSpec(name.toLowerCase(Locale.ROOT), Sizes.parse(size), chunk,
+        Boolean.parseBoolean(opts.getOrDefault("pinned", "false")));
+    try (Gateway g = Gateway.open(config(opts))) {
+      VolumeInfo v = g.engine().createVolume(spec).info();
+      out.println("Created volume " + v.name() + ": " + Sizes.format(v.sizeBytes()) + " thin, "
+          + Sizes.format(v.chunkSize()) + " chunks" + (v.pinned() ? ", pinned" : ", tiered")
+          + ", target " + GatewayConfig.iqn(v.name()) + " LUN 0");
+    }
+    return 0;
+  }
+
+  private static int getVolume(Map<String, String> opts, PrintStream out) {
+    try (Gateway g = Gateway.open(config(opts))) {
+      List<VolumeInfo> vols = g.engine().listVolumes();
+      out.printf(Locale.ROOT, "%-20s %12s %12s %8s %8s %s%n", "Name", "Size", "Written",
+          "Dedup", "Compr", "Target");
+      for (VolumeInfo v : vols) {
+        SpaceUsage u = g.engine().usage(v.name());
+        out.printf(Locale.ROOT, "%-20s %12s %12s %7.2fx %7.2fx %s%n", v.name(),
+            Sizes.format(v.sizeBytes()), Sizes.format(u.logicalBytes()), u.dedupRatio(),
+            u.compressionRatio(), GatewayConfig.iqn(v.name()));
+      }
+      SpaceUsage all = g.engine().usage();
+      out.printf(Locale.ROOT, "Appliance: %s written, %s stored, dedup %.2fx, compression %.2fx,"
+          + " %s on disk%n", Sizes.format(all.logicalBytes()), Sizes.format(all.storedBytes()),
+          all.dedupRatio(), all.compressionRatio(), Sizes.format(all.diskBytes()));
+    }
+    return 0;
+  }
+}
