@@ -18,20 +18,9 @@ final class Secrets {
     return b;
   }
 
-  static void randomBytes(byte[] into, int off, int len) {
-    byte[] r = randomBytes(len);
-    System.arraycopy(r, 0, into, off, len);
-  }
-
   static void wipe(byte[] b) {
     if (b != null) {
       Arrays.fill(b, (byte) 0);
-    }
-  }
-
-  static void wipe(char[] c) {
-    if (c != null) {
-      Arrays.fill(c, '\0');
     }
   }
 

@@ -112,6 +112,18 @@ class ChunkIdTest {
   }
 
   @Test
+  void directBuffersLargerThanTheCopyWindowHashWhole() throws Exception {
+    ChunkIdHasher h = new ChunkIdHasher(KEY.clone());
+    for (int size : new int[] {16 * 1024, 16 * 1024 + 1, 100_000, 1 << 20}) {
+      byte[] data = pattern(size + 7, size);
+      ByteBuffer direct = ByteBuffer.allocateDirect(size + 7).put(data).position(7);
+      assertEquals(
+          ChunkId.of(referenceHmac(Arrays.copyOfRange(data, 7, size + 7))), h.hash(direct), "size " + size);
+      assertEquals(7, direct.position());
+    }
+  }
+
+  @Test
   void hasherIsSafeFromManyThreads() throws Exception {
     ChunkIdHasher h = new ChunkIdHasher(KEY.clone());
     List<byte[]> inputs = new ArrayList<>();
