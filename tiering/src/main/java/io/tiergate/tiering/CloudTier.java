@@ -12,7 +12,8 @@ import io.tiergate.tiering.pack.PackReader;
 import io.tiergate.tiering.pack.PackWriter;
 import io.tiergate.tiering.store.BandwidthLimiter;
 import io.tiergate.tiering.store.ObjectStore;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -22,11 +23,14 @@ import org.slf4j.LoggerFactory;
  * The appliance's view of the cloud tier: upload chunk records in packs, read one back, delete
  * dead packs, and rebuild the index from the cloud alone.
  *
- * <p>Durability order: {@link #uploadPack} returns only after the pack object is durable (put
- * confirmed) <em>and</em> its index-journal entry is; only then may the caller mark the chunks
- * clean. A crash in between leaves at worst an unreferenced pack, which the caller's GC removes
- * as an orphan (a pack in the cloud that no local or journal entry names); it never leaves a
- * chunk marked clean without its bytes in the cloud.
+ * <p>Durability: {@link #uploadPack} returns only after the pack object is durable (put
+ * confirmed); only then may the caller mark its chunks clean. Packs describe themselves (their
+ * sealed trailer), so the cloud's list of packs is the truth about what is stored; the index
+ * journal is an encrypted cache of the packs' indexes, appended once per {@code journalBatch}
+ * packs (and on {@link #flushJournal}) so that tiering costs about one request per pack.
+ * {@link #livePacks} takes each listed pack's index from the journal and reads the trailer of
+ * only those packs the journal has not caught up with. A crash therefore never loses track of
+ * an uploaded pack, and never leaves a chunk marked clean without its bytes in the cloud.
  *
  * <p>Thread-safe: several uploads may run at once (each seals its own pack); their sum is held
  * under the shared {@link BandwidthLimiter}.
@@ -39,18 +43,25 @@ public final class CloudTier {
   private final KeyRing keys;
   private final BandwidthLimiter limiter;
   private final CloudMetadata metadata;
+  private final int journalBatch;
+  private final List<UploadedPack> unjournaled = new ArrayList<>();
 
   /**
    * A cloud tier on {@code store} (wrap it in a {@code RetryingObjectStore} for back-off).
    *
    * @param keys the unlocked key ring; new packs use its current data key
    * @param limiter shared upload bandwidth limit
+   * @param journalBatch how many uploaded packs one journal entry indexes (1 = every pack)
    */
-  public CloudTier(ObjectStore store, KeyRing keys, BandwidthLimiter limiter) {
+  public CloudTier(ObjectStore store, KeyRing keys, BandwidthLimiter limiter, int journalBatch) {
+    if (journalBatch < 1) {
+      throw new IllegalArgumentException("journalBatch must be at least 1");
+    }
     this.store = store;
     this.keys = keys;
     this.limiter = limiter;
     this.metadata = new CloudMetadata(store);
+    this.journalBatch = journalBatch;
   }
 
   /** The metadata objects (key ring, catalogue, journal) in the same store. */
@@ -62,7 +73,7 @@ public final class CloudTier {
   public record Record(ChunkId chunkId, byte[] bytes) {}
 
   /**
-   * Seals {@code records} into one new pack, uploads it and journals it.
+   * Seals {@code records} into one new pack and uploads it.
    *
    * @return the pack and the location of every record, durable in the cloud
    * @throws InterruptedException when interrupted while waiting for bandwidth
@@ -73,11 +84,8 @@ public final class CloudTier {
     byte[] object;
     List<PackEntry> entries;
     try (PackCipher cipher = keys.newPackCipher(packId)) {
-      int expected = PackFormat.HEADER_LENGTH + PackFormat.FOOTER_LENGTH;
-      for (Record r : records) {
-        expected += PackCipher.sealedLength(r.bytes().length) + 44;
-      }
-      PackWriter writer = new PackWriter(cipher, expected);
+      PackWriter writer = new PackWriter(
+          cipher, PackWriter.packSize(records.stream().mapToInt(r -> r.bytes().length).toArray()));
       for (Record r : records) {
         writer.add(r.chunkId(), r.bytes(), 0, r.bytes().length);
       }
@@ -88,9 +96,43 @@ public final class CloudTier {
     limiter.acquire(object.length);
     store.putIfAbsent(ref.objectName(), object);
     UploadedPack pack = new UploadedPack(ref, entries, object.length);
-    metadata.appendJournal(keys.metadataCipher(), JournalCodec.encode(JournalCodec.PACK_ADDED, pack));
     LOG.debug("uploaded pack of {} records, {} bytes", entries.size(), object.length);
+    List<UploadedPack> toJournal = null;
+    synchronized (unjournaled) {
+      unjournaled.add(pack);
+      if (unjournaled.size() >= journalBatch) {
+        toJournal = List.copyOf(unjournaled);
+        unjournaled.clear();
+      }
+    }
+    if (toJournal != null) {
+      journal(toJournal);
+    }
     return pack;
+  }
+
+  /** Journals every uploaded pack not journaled yet (e.g. at the end of a sync, or on shutdown). */
+  public void flushJournal() {
+    List<UploadedPack> toJournal;
+    synchronized (unjournaled) {
+      toJournal = List.copyOf(unjournaled);
+      unjournaled.clear();
+    }
+    if (!toJournal.isEmpty()) {
+      journal(toJournal);
+    }
+  }
+
+  private void journal(List<UploadedPack> packs) {
+    try {
+      metadata.appendJournal(keys.metadataCipher(), JournalCodec.encode(packs));
+    } catch (RuntimeException e) {
+      // The packs are durable and self-describing; only the shortcut to their index is late.
+      synchronized (unjournaled) {
+        unjournaled.addAll(0, packs);
+      }
+      throw e;
+    }
   }
 
   /**
@@ -106,34 +148,52 @@ public final class CloudTier {
     }
   }
 
-  /** Deletes dead packs and journals their deletion. */
-  public void deletePacks(List<UploadedPack> packs) {
-    for (UploadedPack p : packs) {
-      metadata.appendJournal(keys.metadataCipher(), JournalCodec.encode(JournalCodec.PACK_DELETED, p));
-    }
-    store.delete(packs.stream().map(p -> p.ref().objectName()).toList());
+  /** Deletes dead packs. The cloud's listing is the truth, so nothing needs journaling. */
+  public void deletePacks(List<PackRef> packs) {
+    store.delete(packs.stream().map(PackRef::objectName).toList());
   }
 
   /**
-   * The packs the journal says are live, with their entries: what a fresh appliance needs to
-   * find every tiered chunk, without reading a single pack.
+   * Every pack in the cloud with its entries: what a fresh appliance needs to find every tiered
+   * chunk. Indexes come from the journal; only packs it has not caught up with are read (their
+   * header, footer and trailer, with three ranged GETs).
    */
   public List<UploadedPack> livePacks() {
-    Map<PackRef, UploadedPack> live = new LinkedHashMap<>();
+    Map<String, UploadedPack> journaled = new HashMap<>();
     for (CloudMetadata.JournalEntry je : metadata.readJournal(keys.metadataCipher(), 0)) {
-      JournalCodec.Entry e = JournalCodec.decode(je.entry());
-      if (e.type() == JournalCodec.PACK_ADDED) {
-        live.put(e.pack().ref(), e.pack());
-      } else {
-        live.remove(e.pack().ref());
+      for (UploadedPack p : JournalCodec.decode(je.entry())) {
+        journaled.put(p.ref().objectName(), p);
       }
     }
-    return List.copyOf(live.values());
+    List<UploadedPack> live = new ArrayList<>();
+    for (ObjectStore.ObjectInfo o : store.list("packs/")) {
+      UploadedPack p = journaled.get(o.name());
+      live.add(p != null ? p : recover(o));
+    }
+    return live;
+  }
+
+  /** Rebuilds one pack's index from the pack alone. */
+  private UploadedPack recover(ObjectStore.ObjectInfo o) {
+    byte[] head = store.getRange(o.name(), 0, PackFormat.HEADER_LENGTH);
+    PackHeader header = PackHeader.parse(head, 0, head.length);
+    if (!PackFormat.objectName(header.packId()).equals(o.name())) {
+      throw new PackFormatException("pack " + o.name() + " carries another pack's id");
+    }
+    byte[] foot = store.getRange(o.name(), o.size() - PackFormat.FOOTER_LENGTH, PackFormat.FOOTER_LENGTH);
+    PackReader.Footer footer = PackReader.footer(foot, 0, foot.length);
+    if (footer.trailerOffset() + footer.trailerLength() != o.size() - PackFormat.FOOTER_LENGTH) {
+      throw new PackFormatException("pack " + o.name() + " trailer is not where its footer says");
+    }
+    byte[] trailer = store.getRange(o.name(), footer.trailerOffset(), footer.trailerLength());
+    PackRef ref = new PackRef(header.packId(), header.keyId(), header.salt());
+    try (PackCipher cipher = keys.packCipher(ref.keyId(), ref.packId(), ref.salt())) {
+      return new UploadedPack(ref, PackReader.trailer(cipher, footer, trailer), o.size());
+    }
   }
 
   /**
-   * Reads a whole pack and rebuilds its entries from its own trailer (for verification, and for
-   * recovery when the journal is lost).
+   * Reads a whole pack and rebuilds its entries from its own trailer (to verify a pack).
    */
   public List<PackEntry> readPackIndex(PackRef pack) {
     byte[] object = store.get(pack.objectName());

@@ -52,7 +52,7 @@ abstract class CloudTierContract {
   @Test
   void uploadedRecordsReadBackOneByOne() throws Exception {
     try (KeyRing ring = newRing()) {
-      CloudTier tier = new CloudTier(store(), ring, new BandwidthLimiter(0));
+      CloudTier tier = new CloudTier(store(), ring, new BandwidthLimiter(0), 1);
       List<CloudTier.Record> recs = records(ring, 20, 1, "m");
       UploadedPack pack = tier.uploadPack(recs);
       assertEquals(20, pack.entries().size());
@@ -69,16 +69,16 @@ abstract class CloudTierContract {
     List<CloudTier.Record> recs;
     UploadedPack kept;
     try (KeyRing ring = newRing()) {
-      CloudTier tier = new CloudTier(store(), ring, new BandwidthLimiter(0));
+      CloudTier tier = new CloudTier(store(), ring, new BandwidthLimiter(0), 1);
       tier.metadata().publishKeyRing(ring.serialize());
       recs = records(ring, 5, 2, "j");
       kept = tier.uploadPack(recs);
       UploadedPack dead = tier.uploadPack(records(ring, 3, 3, "d"));
-      tier.deletePacks(List.of(dead));
+      tier.deletePacks(List.of(dead.ref()));
     }
-    byte[] cloudRing = new CloudTier(store(), null, null).metadata().latestKeyRing().orElseThrow();
+    byte[] cloudRing = new CloudTier(store(), null, null, 1).metadata().latestKeyRing().orElseThrow();
     try (KeyRing fresh = KeyRing.unlock(cloudRing, PASS.clone())) {
-      CloudTier tier = new CloudTier(store(), fresh, new BandwidthLimiter(0));
+      CloudTier tier = new CloudTier(store(), fresh, new BandwidthLimiter(0), 1);
       List<UploadedPack> live = tier.livePacks();
       assertEquals(1, live.size());
       assertEquals(kept.ref(), live.get(0).ref());
@@ -90,9 +90,33 @@ abstract class CloudTierContract {
   }
 
   @Test
+  void packsTheJournalHasNotCaughtUpWithAreFoundFromTheirOwnTrailers() throws Exception {
+    try (KeyRing ring = newRing()) {
+      CloudTier tier = new CloudTier(store(), ring, new BandwidthLimiter(0), 4);
+      List<UploadedPack> uploaded = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        uploaded.add(tier.uploadPack(records(ring, 2 + i, 20 + i, "u")));
+      }
+      assertEquals(0, tier.metadata().readJournal(ring.metadataCipher(), 0).size());
+      CloudTier fresh = new CloudTier(store(), ring, new BandwidthLimiter(0), 4);
+      assertEquals(
+          uploaded.stream().map(UploadedPack::ref).collect(java.util.stream.Collectors.toSet()),
+          fresh.livePacks().stream().map(UploadedPack::ref).collect(java.util.stream.Collectors.toSet()));
+      for (UploadedPack p : fresh.livePacks()) {
+        UploadedPack original = uploaded.stream().filter(u -> u.ref().equals(p.ref())).findFirst().orElseThrow();
+        assertEquals(original, p);
+      }
+      tier.flushJournal();
+      assertEquals(1, tier.metadata().readJournal(ring.metadataCipher(), 0).size());
+      tier.uploadPack(records(ring, 1, 30, "v"));
+      assertEquals(4, fresh.livePacks().size());
+    }
+  }
+
+  @Test
   void aStoredByteFlippedIsAnAuthenticationFailureNeverWrongData() throws Exception {
     try (KeyRing ring = newRing()) {
-      CloudTier tier = new CloudTier(store(), ring, new BandwidthLimiter(0));
+      CloudTier tier = new CloudTier(store(), ring, new BandwidthLimiter(0), 1);
       UploadedPack pack = tier.uploadPack(records(ring, 3, 4, "f"));
       PackEntry e = pack.entries().get(1);
       byte[] object = store().get(pack.ref().objectName());
@@ -110,7 +134,7 @@ abstract class CloudTierContract {
     String marker = "TIERGATE-MARKER-7f3a";
     List<String> needles = new ArrayList<>();
     try (KeyRing ring = newRing()) {
-      CloudTier tier = new CloudTier(store(), ring, new BandwidthLimiter(0));
+      CloudTier tier = new CloudTier(store(), ring, new BandwidthLimiter(0), 1);
       tier.metadata().publishKeyRing(ring.serialize());
       tier.metadata().publish(ring.metadataCipher(), "catalogue",
           "volume finance-volume".getBytes(StandardCharsets.UTF_8));

@@ -17,27 +17,39 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The cloud-tier contract against Azurite, and an outage in the middle of an upload. */
 class CloudTierIT extends CloudTierContract {
 
-  private Azurite azurite;
+  private static Azurite azurite;
   private ObjectStore store;
 
-  @BeforeEach
-  void start() throws Exception {
+  @BeforeAll
+  static void startAzurite() throws Exception {
     azurite = new Azurite(Paths.get("target", "azurite-tier-" + UUID.randomUUID())).start();
+  }
+
+  @AfterAll
+  static void stopAzurite() throws Exception {
+    azurite.close();
+  }
+
+  @BeforeEach
+  void open() {
+    // A container per test: each starts with an empty store.
     store = AzureBlobObjectStore.builder().connectionString(azurite.connectionString())
-        .container("tier").timeout(Duration.ofSeconds(5)).sdkRetries(1).build();
+        .container("tier" + UUID.randomUUID().toString().replace("-", "").substring(0, 12))
+        .timeout(Duration.ofSeconds(5)).sdkRetries(1).build();
   }
 
   @AfterEach
-  void stop() throws Exception {
+  void close() {
     store.close();
-    azurite.close();
   }
 
   @Override
@@ -55,7 +67,7 @@ class CloudTierIT extends CloudTierContract {
     ObjectStore retrying =
         new RetryingObjectStore(store, Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(60));
     try (KeyRing ring = newRing()) {
-      CloudTier tier = new CloudTier(retrying, ring, new BandwidthLimiter(0));
+      CloudTier tier = new CloudTier(retrying, ring, new BandwidthLimiter(0), 1);
       List<CloudTier.Record> recs = records(ring, 8, 9, "o");
       azurite.stop();
       CompletableFuture<UploadedPack> upload = CompletableFuture.supplyAsync(() -> {

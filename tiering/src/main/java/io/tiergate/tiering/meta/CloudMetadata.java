@@ -6,6 +6,9 @@ import io.tiergate.tiering.store.ObjectStoreException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -32,6 +35,9 @@ public final class CloudMetadata {
   private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9-]{0,31}");
 
   private final ObjectStore store;
+  // The last generation this instance wrote or saw per prefix, so that appending costs one
+  // request, not a listing and a put. A stale value only costs a collision and a retry.
+  private final ConcurrentHashMap<String, AtomicLong> lastGeneration = new ConcurrentHashMap<>();
 
   /** Metadata kept in {@code store}. */
   public CloudMetadata(ObjectStore store) {
@@ -122,10 +128,13 @@ public final class CloudMetadata {
   /** One journal entry and its sequence number. */
   public record JournalEntry(long sequence, byte[] entry) {}
 
-  private long publishNext(String prefix, java.util.function.Function<String, byte[]> contentFor) {
-    List<Long> gens = generations(prefix);
-    long gen = gens.isEmpty() ? 1 : gens.get(gens.size() - 1) + 1;
+  private long publishNext(String prefix, Function<String, byte[]> contentFor) {
+    AtomicLong last = lastGeneration.computeIfAbsent(prefix, p -> {
+      List<Long> gens = generations(p);
+      return new AtomicLong(gens.isEmpty() ? 0L : gens.get(gens.size() - 1));
+    });
     for (int attempt = 0; ; attempt++) {
+      long gen = last.incrementAndGet();
       String name = name(prefix, gen);
       try {
         store.putIfAbsent(name, contentFor.apply(name));
@@ -134,7 +143,7 @@ public final class CloudMetadata {
         if (e.code() != ObjectStoreException.Code.ALREADY_EXISTS || attempt >= 8) {
           throw e;
         }
-        gen++; // another writer took this generation; take the next
+        // Another writer took this generation: take the next.
       }
     }
   }

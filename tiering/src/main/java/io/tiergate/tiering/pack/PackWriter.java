@@ -43,9 +43,12 @@ public final class PackWriter {
       throw new IllegalStateException("pack already finished");
     }
     int index = entries.size();
-    byte[] sealed = cipher.encryptRecord(index, record, off, len);
-    PackEntry e = new PackEntry(id, index, size, sealed.length);
-    append(sealed);
+    int sealedLength = PackCipher.sealedLength(len);
+    ensureCapacity(sealedLength);
+    // Seal straight into the pack buffer: no per-record array, no copy.
+    cipher.encryptRecord(index, ByteBuffer.wrap(record, off, len), ByteBuffer.wrap(buf, size, sealedLength));
+    PackEntry e = new PackEntry(id, index, size, sealedLength);
+    size += sealedLength;
     entries.add(e);
     return e;
   }
@@ -94,10 +97,23 @@ public final class PackWriter {
   }
 
   private void append(byte[] b) {
-    if (size + b.length > buf.length) {
-      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + b.length));
-    }
+    ensureCapacity(b.length);
     System.arraycopy(b, 0, buf, size, b.length);
     size += b.length;
+  }
+
+  private void ensureCapacity(int more) {
+    if (size + more > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+    }
+  }
+
+  /** The exact size of a finished pack holding records of the given plaintext lengths. */
+  public static int packSize(int[] recordLengths) {
+    long size = PackFormat.HEADER_LENGTH + 4 + PackFormat.FOOTER_LENGTH + PackCipher.RECORD_OVERHEAD;
+    for (int len : recordLengths) {
+      size += PackCipher.sealedLength(len) + PackFormat.ENTRY_LENGTH;
+    }
+    return Math.toIntExact(size);
   }
 }

@@ -66,6 +66,7 @@ class PackFormatTest {
   void indexAndRecordsRoundTripFromTheWholePackAndFromRanges() {
     List<byte[]> records = records(1, 40);
     byte[] pack = write(ring.newPackCipher(PackFormat.newPackId()), records);
+    assertEquals(PackWriter.packSize(records.stream().mapToInt(r -> r.length).toArray()), pack.length);
     List<PackEntry> index = PackReader.index(pack, PackFormatTest::cipherFor);
     assertEquals(records.size(), index.size());
     PackCipher reader = cipherFor(PackHeader.parse(pack, 0, PackFormat.HEADER_LENGTH));
