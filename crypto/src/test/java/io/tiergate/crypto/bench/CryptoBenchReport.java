@@ -35,6 +35,7 @@ public final class CryptoBenchReport {
         .include(RecordCipherBenchmark.class.getName())
         .include(ChunkIdBenchmark.class.getName())
         .include(UnlockBenchmark.class.getName())
+        .include(ProviderChoiceBenchmark.class.getName())
         .threads(1)
         .jvmArgs("-Xms1g", "-Xmx1g")
         .output(log.toString());
@@ -77,6 +78,17 @@ public final class CryptoBenchReport {
           "key ring unlock (600k PBKDF2)", "-", unlock[0], pbkdf2[0], unlock[0] / pbkdf2[0],
           unlock[0] < 1000 ? "met" : "MISSED");
     }
+    System.out.println();
+    System.out.println("Provider choice (JDK = SunJCE, used by Tiergate; BC = Bouncy Castle lightweight API):");
+    for (int size : SIZES) {
+      provider(score, "AES-256-GCM encrypt", "rawGcmEncrypt@" + size, "bcGcmEncrypt@" + size, size);
+      provider(score, "HMAC-SHA-256", "rawHmac@" + size, "bcHmac@" + size, size);
+    }
+    double[] bcKdf = score.get("bcPbkdf2");
+    if (pbkdf2 != null && bcKdf != null) {
+      System.out.printf(Locale.ROOT, "%-30s %10s %14.0f ms JDK %14.0f ms BC  JDK is %.1fx faster%n",
+          "PBKDF2-HMAC-SHA-256 600k", "-", pbkdf2[0], bcKdf[0], bcKdf[0] / pbkdf2[0]);
+    }
     System.out.println("ratio = Tiergate / raw peer for throughput, Tiergate time / peer time for unlock.");
     System.out.println("Full JMH output: " + log);
     if (missing) {
@@ -98,6 +110,17 @@ public final class CryptoBenchReport {
         label, size == 65536 ? "64 KiB" : "1 MiB",
         rate(a[0] * size), rate(a[1] * size), rate(b[0] * size), rate(b[1] * size),
         ratio, goal, ratio >= goal ? "met" : "MISSED");
+  }
+
+  private static void provider(
+      Map<String, double[]> score, String label, String jdk, String bc, int size) {
+    double[] a = score.get(jdk);
+    double[] b = score.get(bc);
+    if (a == null || b == null) {
+      return;
+    }
+    System.out.printf(Locale.ROOT, "%-30s %10s %14s JDK %14s BC  JDK is %.1fx faster%n",
+        label, size == 65536 ? "64 KiB" : "1 MiB", rate(a[0] * size), rate(b[0] * size), a[0] / b[0]);
   }
 
   private static String rate(double bytesPerSecond) {

@@ -34,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 6, time = 2)
-@Measurement(iterations = 5, time = 2)
+@Measurement(iterations = 4, time = 2)
 @Fork(1)
 public class RecordCipherBenchmark {
   @Param({"65536", "1048576"})
