@@ -94,8 +94,21 @@ public final class TestInitiator implements Closeable {
    */
   public record Result(int status, byte[] data, RawPdu last) {}
 
-  /** Sends a SCSI command (with immediate data for writes) and gathers its Data-In and status. */
+  /**
+   * Sends a SCSI command (with immediate data for writes) and gathers its Data-In and status,
+   * repeating it after a UNIT ATTENTION as initiators do.
+   */
   public Result command(byte[] cdb, boolean read, int expectedLength, byte[] immediate)
+      throws IOException {
+    Result r = commandOnce(cdb, read, expectedLength, immediate);
+    for (int i = 0; i < 3 && r.status() == 0x02 && r.last().data().length > 4
+        && (r.last().data()[4] & 0x0f) == 0x06; i++) {
+      r = commandOnce(cdb, read, expectedLength, immediate);
+    }
+    return r;
+  }
+
+  private Result commandOnce(byte[] cdb, boolean read, int expectedLength, byte[] immediate)
       throws IOException {
     int tag = nextItt();
     boolean write = immediate != null;
