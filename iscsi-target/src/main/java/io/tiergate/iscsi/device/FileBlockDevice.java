@@ -228,11 +228,11 @@ public final class FileBlockDevice implements BlockDevice {
           break;
         }
       }
-      for (int i = 0; i < len; i++) {
-        byte b = i < have.position() ? have.get(i) : 0;
-        if (b != compare.getByte(compare.readerIndex() + i)) {
-          return i;
-        }
+      byte[] expected = new byte[len];
+      compare.getBytes(compare.readerIndex(), expected);
+      int diff = java.util.Arrays.mismatch(have.array(), expected);
+      if (diff >= 0) {
+        return diff;
       }
       writeLocked(pos, write, write.readerIndex(), len);
     } catch (IOException e) {

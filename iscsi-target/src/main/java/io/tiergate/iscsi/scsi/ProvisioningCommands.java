@@ -43,7 +43,9 @@ final class ProvisioningCommands {
       int off = 8 + i * 16;
       long lba = Cdb.u64(p, off);
       long blocks = Cdb.u32(p, off + 8);
-      ReadWriteCommands.checkRange(d, lba, blocks);
+      if (blocks != 0 || Long.compareUnsigned(lba, d.blockCount()) > 0) {
+        ReadWriteCommands.checkRange(d, lba, blocks);
+      }
       total += blocks;
       if (blocks > BlockLimits.MAX_UNMAP_BLOCKS || total > BlockLimits.MAX_UNMAP_BLOCKS) {
         throw ScsiException.invalidParameterField(off + 8, -1);
@@ -144,15 +146,17 @@ final class ProvisioningCommands {
       throw ScsiException.invalidCdbField(13, -1);
     }
     ReadWriteCommands.checkRange(d, lba, blocks);
+    ByteBuf data = t.dataOut();
+    int half = blocks * bs;
+    if (data.readableBytes() != 2 * half) {
+      // The data-out must hold exactly the compare and the write halves; anything else means
+      // initiator and target disagree about the command.
+      throw ScsiException.invalidCdbField(13, -1);
+    }
     if (blocks == 0) {
       return t.good();
     }
     ReadWriteCommands.checkWritable(t);
-    ByteBuf data = t.dataOut();
-    int half = blocks * bs;
-    if (data.readableBytes() != 2 * half) {
-      throw ScsiException.invalidCdbField(13, -1);
-    }
     boolean fua = (cdb[1] & 0x08) != 0 || !t.lu.writeCacheEnabled;
     long miscompare = d.compareAndWrite(lba, data.slice(data.readerIndex(), half),
         data.slice(data.readerIndex() + half, half), fua);

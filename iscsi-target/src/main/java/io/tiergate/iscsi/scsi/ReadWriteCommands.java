@@ -149,12 +149,16 @@ final class ReadWriteCommands {
       if (data.readableBytes() < need) {
         throw ScsiException.invalidCdbField(r.lengthField(), -1);
       }
-      for (long i = 0; i < r.blocks() * bs; i++) {
-        int expected = bytchk == 3
-            ? data.getByte(data.readerIndex() + (int) (i % bs))
-            : data.getByte(data.readerIndex() + (int) i);
-        if (medium.getByte((int) i) != (byte) expected) {
-          throw ScsiException.miscompare(i);
+      int total = (int) (r.blocks() * bs);
+      byte[] have = new byte[total];
+      medium.getBytes(medium.readerIndex(), have);
+      byte[] expected = new byte[(int) need];
+      data.getBytes(data.readerIndex(), expected);
+      for (int off = 0; off < total; off += expected.length) {
+        int diff = java.util.Arrays.mismatch(have, off, off + expected.length, expected, 0,
+            expected.length);
+        if (diff >= 0) {
+          throw ScsiException.miscompare(off + diff);
         }
       }
       return t.good();
