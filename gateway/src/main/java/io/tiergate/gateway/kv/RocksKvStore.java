@@ -87,7 +87,7 @@ final class RocksKvStore implements KvStore {
           .setCreateIfMissing(true)
           .setCreateMissingColumnFamilies(true)
           .setWriteBufferManager(wbm)
-          .setMaxBackgroundJobs(2)
+          .setMaxBackgroundJobs(4)
           .setBytesPerSync(1 << 20)
           .setMaxTotalWalSize(256L << 20)
           .setKeepLogFileNum(4)
@@ -98,7 +98,12 @@ final class RocksKvStore implements KvStore {
       for (Column c : Column.values()) {
         ColumnFamilyOptions o = own(tableOptions(new ColumnFamilyOptions(), cache, bloom, config));
         switch (c) {
+          // Chunk bytes arrive fast and in large values: bigger and more memtables, so that a
+          // flush in progress does not stop writers (the write-buffer manager still caps the
+          // total).
           case CHUNKDATA -> o.setCompressionType(CompressionType.NO_COMPRESSION)
+              .setWriteBufferSize(Math.max(1 << 20, config.writeBufferBytes() / 2))
+              .setMaxWriteBufferNumber(4)
               .setEnableBlobFiles(true)
               .setMinBlobSize(config.minBlobSize())
               .setBlobFileSize(256L << 20)
