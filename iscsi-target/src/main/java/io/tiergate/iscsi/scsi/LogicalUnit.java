@@ -138,9 +138,13 @@ final class LogicalUnit {
     }
   }
 
-  /** LOGICAL UNIT RESET: drops the SPC-2 reservation and tells every other nexus. */
+  /**
+   * LOGICAL UNIT RESET: drops the SPC-2 reservation and raises BUS DEVICE RESET FUNCTION
+   * OCCURRED on every I_T nexus, the requester's included (SAM-5 6.6: the unit attention is
+   * established for every I_T nexus; multipath initiators rely on seeing it on each path).
+   */
   void reset(ItNexus by) {
     release6(null);
-    raiseAllExcept(by, UA_LUN_RESET);
+    raiseAllExcept(null, UA_LUN_RESET);
   }
 }

@@ -5,8 +5,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.tiergate.iscsi.spi.BlockDevice;
 
 /**
- * READ and WRITE (6, 10, 12, 16), WRITE AND VERIFY (10, 12, 16), VERIFY (10, 12, 16) and
- * SYNCHRONIZE CACHE (10, 16): the block data path of SBC-4 section 5.
+ * READ and WRITE (6, 10, 12, 16), WRITE AND VERIFY (10, 12, 16), VERIFY (10, 12, 16),
+ * SYNCHRONIZE CACHE (10, 16) and PRE-FETCH (10, 16): the block data path of SBC-4 section 5.
  */
 final class ReadWriteCommands {
 
@@ -165,6 +165,39 @@ final class ReadWriteCommands {
     } finally {
       medium.release();
     }
+  }
+
+  /**
+   * PRE-FETCH: the range is checked and the command completes with GOOD, which SBC-4 5.9
+   * allows a device whose cache cannot promise to hold the blocks; the device's own cache
+   * decides what stays hot.
+   */
+  static ScsiResult preFetch(Task t) {
+    boolean ten = t.opcode() == 0x34;
+    long lba = ten ? Cdb.u32(t.cdb, 2) : Cdb.u64(t.cdb, 2);
+    long blocks = ten ? Cdb.u16(t.cdb, 7) : Cdb.u32(t.cdb, 10);
+    BlockDevice d = t.device();
+    if (blocks == 0) {
+      if (Long.compareUnsigned(lba, d.blockCount()) >= 0) {
+        throw ScsiException.lbaOutOfRange();
+      }
+    } else {
+      checkRange(d, lba, blocks);
+    }
+    return t.good();
+  }
+
+  /**
+   * READ DEFECT DATA (10, 12): a virtual medium has no defects, so the answer is an empty
+   * list in the format asked for.
+   */
+  static ScsiResult readDefectData(Task t) {
+    boolean ten = t.opcode() == 0x37;
+    int flags = ten ? Cdb.u8(t.cdb, 2) : Cdb.u8(t.cdb, 1);
+    int alloc = ten ? Cdb.u16(t.cdb, 7) : (int) Math.min(Integer.MAX_VALUE, Cdb.u32(t.cdb, 6));
+    byte[] out = new byte[ten ? 4 : 8];
+    out[1] = (byte) (flags & 0x1F); // PLISTV, GLISTV and the format, as requested
+    return t.dataIn(out, alloc);
   }
 
   static ScsiResult synchronizeCache(Task t) {

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * libiscsi's conformance suite against the real target: every suite of the {@code SCSI} and
  * {@code iSCSI} families of {@code iscsi-test-cu}, one suite per run (as libiscsi's own scripts
  * do), with {@code -d} (destructive tests allowed), each against a fresh in-process server on an
- * ephemeral port serving a fresh thin 64 MiB memory LUN.
+ * ephemeral port serving a fresh thin 64 MiB memory LUN. SCSI.MultipathIO gets the same URL
+ * twice, so that its two paths are two sessions to one LUN.
  *
  * <p>Per-test outcomes go to {@code target/conformance/results.tsv} (and each suite's console
  * output beside it), from which {@code src/test/scripts/conformance-table} builds
@@ -106,8 +107,14 @@ class LibiscsiConformanceIT {
     try (IscsiServer server = IscsiServer.start(config, "127.0.0.1", 0)) {
       String url = "iscsi://127.0.0.1:" + server.port() + "/" + IQN + "/0";
       Path log = out.resolve(suite + ".log");
-      Process p = new ProcessBuilder(tool, "-d", "-V", url, "-t", suite)
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      List<String> cmd = new ArrayList<>(List.of(tool, "-d", "-V", url));
+      if (suite.equals("SCSI.MultipathIO")) {
+        // Two sessions to the same LUN stand in for two paths.
+        cmd.add(url);
+      }
+      cmd.addAll(List.of("-t", suite));
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+          .start();
       boolean done = p.waitFor(SUITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       if (!done) {
         p.destroyForcibly();

@@ -104,7 +104,7 @@ class BlockDeviceLogicalUnitsTest {
       h.run(A, Harness.read10(0, 1)).assertGood();
       h.login(B);
       h.units.lunReset(A, 0);
-      h.run(A, Harness.read10(0, 1)).assertGood();
+      h.run(A, Harness.read10(0, 1)).assertSense(Sense.UNIT_ATTENTION, 0x2903);
       Harness.Outcome rs = h.run(B, cdb(0x03, 0, 0, 0, 18, 0));
       rs.assertGood();
       assertEquals(Sense.UNIT_ATTENTION, rs.data()[2]);

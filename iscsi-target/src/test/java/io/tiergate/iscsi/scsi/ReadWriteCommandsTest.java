@@ -185,4 +185,27 @@ class ReadWriteCommandsTest {
       assertEquals(2, d.fuaWrites.get());
     }
   }
+
+  @Test
+  void preFetchChecksTheRangeOnly() {
+    try (Harness h = new Harness()) {
+      h.run(cdb(0x34, 0x02, 0, 0, 0, 0, 0, 0, 16, 0)).assertGood();
+      byte[] c = new byte[16];
+      c[0] = (byte) 0x90;
+      Cdb.put64(c, 2, h.device.blockCount() - 1);
+      Cdb.put32(c, 10, 2);
+      h.run(c).assertSense(Sense.ILLEGAL_REQUEST, 0x2100);
+    }
+  }
+
+  @Test
+  void readDefectDataIsAnEmptyList() {
+    try (Harness h = new Harness()) {
+      Harness.Outcome ten = h.run(cdb(0x37, 0, 0x18, 0, 0, 0, 0, 0, 4, 0));
+      ten.assertGood();
+      assertArrayEquals(new byte[] {0, 0x18, 0, 0}, ten.data());
+      Harness.Outcome twelve = h.run(cdb(0xB7, 0x0D, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0));
+      assertArrayEquals(new byte[] {0, 0x0D, 0, 0, 0, 0, 0, 0}, twelve.data());
+    }
+  }
 }
