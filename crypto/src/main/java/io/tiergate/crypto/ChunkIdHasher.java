@@ -12,12 +12,12 @@ import javax.crypto.ShortBufferException;
 /**
  * Computes {@link ChunkId}s: HMAC-SHA-256 of a chunk's plaintext under the chunk-ID key.
  *
- * <p>Keyed, so that someone holding the cloud objects cannot confirm that a known file is stored
- * by hashing it themselves.
+ * <p>Keyed, so that someone holding the cloud objects cannot confirm that a known file is stored by
+ * hashing it themselves.
  *
  * <p>Thread-safe. Each thread gets its own initialised {@link Mac} (the JDK's, the fastest here),
- * so the hot path has no lock, no key schedule and no allocation beyond the result. Obtain one
- * from {@link KeyRing#chunkIdHasher()}; it stops working when the key ring is closed.
+ * so the hot path has no lock, no key schedule and no allocation beyond the result. Obtain one from
+ * {@link KeyRing#chunkIdHasher()}; it stops working when the key ring is closed.
  */
 public final class ChunkIdHasher {
   private static final String ALGORITHM = "HmacSHA256";

@@ -3,8 +3,8 @@ package io.tiergate.crypto;
 import java.util.Objects;
 
 /**
- * The one exception type of the crypto module, with a typed {@link Code} so callers can map it
- * (to a SCSI sense, an admin API status, a CLI message) without parsing text.
+ * The one exception type of the crypto module, with a typed {@link Code} so callers can map it (to
+ * a SCSI sense, an admin API status, a CLI message) without parsing text.
  *
  * <p>Messages are fixed, human-readable sentences. They never carry a key, a passphrase, a
  * plaintext byte or a value derived from one; a test scans them for that.

@@ -8,9 +8,9 @@ import javax.crypto.NoSuchPaddingException;
  * AES-256-GCM engines from the JDK's provider, one per thread.
  *
  * <p>The JDK's GCM is intrinsified (AES-NI, carry-less multiply) and runs at gigabytes per second
- * once C2 has compiled it; Bouncy Castle's pure-Java GCM is about 80 times slower. A {@link
- * Cipher} is costly to look up but cheap to re-initialise with a new key and nonce (the provider
- * keeps the expanded key while the key does not change), so each thread keeps one.
+ * once C2 has compiled it; Bouncy Castle's pure-Java GCM is about 80 times slower. A {@link Cipher}
+ * is costly to look up but cheap to re-initialise with a new key and nonce (the provider keeps the
+ * expanded key while the key does not change), so each thread keeps one.
  */
 final class Gcm {
   static final String TRANSFORMATION = "AES/GCM/NoPadding";

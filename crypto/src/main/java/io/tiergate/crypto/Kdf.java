@@ -10,8 +10,7 @@ import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
 
 /**
- * The two key derivation functions: PBKDF2-HMAC-SHA-256 for passphrases, HKDF-SHA-256 for
- * subkeys.
+ * The two key derivation functions: PBKDF2-HMAC-SHA-256 for passphrases, HKDF-SHA-256 for subkeys.
  *
  * <p>PBKDF2 runs on the JDK's provider: it is about 2.5 times faster than Bouncy Castle's, and a
  * faster KDF lets the defender afford more iterations for the same unlock time. Both encode the

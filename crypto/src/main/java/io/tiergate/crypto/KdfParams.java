@@ -4,9 +4,9 @@ package io.tiergate.crypto;
  * Cost parameters of the passphrase KDF, PBKDF2-HMAC-SHA-256, recorded beside every key slot so
  * that they can be raised later without breaking old slots.
  *
- * <p>The salt is not part of this object on purpose: every slot draws a fresh random
- * {@value #SALT_LENGTH}-byte salt when it is written, so two slots never share one even when they
- * share parameters.
+ * <p>The salt is not part of this object on purpose: every slot draws a fresh random {@value
+ * #SALT_LENGTH}-byte salt when it is written, so two slots never share one even when they share
+ * parameters.
  *
  * <p>Production code uses {@link #defaults()} ({@value #DEFAULT_ITERATIONS} iterations, the OWASP
  * 2023 figure) or {@link #withIterations(int)} to go higher. {@link #insecureForTests(int)} exists
@@ -16,13 +16,16 @@ package io.tiergate.crypto;
 public final class KdfParams {
   /** The only KDF of format version 1. */
   public static final String ALGORITHM = "PBKDF2-HMAC-SHA-256";
+
   /** Default and minimum iteration count for production slots. */
   public static final int DEFAULT_ITERATIONS = 600_000;
+
   /**
-   * Largest iteration count accepted, also when reading a slot: a crafted key ring must not be
-   * able to make unlock spin for minutes.
+   * Largest iteration count accepted, also when reading a slot: a crafted key ring must not be able
+   * to make unlock spin for minutes.
    */
   public static final int MAX_ITERATIONS = 50_000_000;
+
   /** Length of the random per-slot salt, in bytes. */
   public static final int SALT_LENGTH = 16;
 

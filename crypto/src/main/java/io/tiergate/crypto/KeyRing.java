@@ -17,23 +17,22 @@ import javax.crypto.Mac;
  * The appliance's keys, protected by one or more passphrases.
  *
  * <p><b>Hierarchy.</b> Three kinds of random 256-bit root key do the work: data keys (one per key
- * id; {@link #rotateDataKey()} adds one, old ones stay for reading old packs), the chunk-ID key
- * and the metadata key. They are wrapped (RFC 5649) under a random 256-bit <i>ring key</i>, and
- * each key slot wraps the ring key under a KEK derived from that slot's passphrase with
- * PBKDF2-HMAC-SHA-256. The extra level is what lets a rotation add a data key without knowing
- * every slot's passphrase, and lets a passphrase change re-wrap 32 bytes instead of re-encrypting
- * data.
+ * id; {@link #rotateDataKey()} adds one, old ones stay for reading old packs), the chunk-ID key and
+ * the metadata key. They are wrapped (RFC 5649) under a random 256-bit <i>ring key</i>, and each
+ * key slot wraps the ring key under a KEK derived from that slot's passphrase with
+ * PBKDF2-HMAC-SHA-256. The extra level is what lets a rotation add a data key without knowing every
+ * slot's passphrase, and lets a passphrase change re-wrap 32 bytes instead of re-encrypting data.
  *
- * <p><b>Serialised form.</b> Versioned (see {@code KeyRingCodec}), authenticated end to end with
- * an HMAC under a key derived from the ring key, plus a plain checksum so that damage is reported
- * as {@link CryptoException.Code#CORRUPT} rather than as a wrong passphrase. Every change (slot
- * added, passphrase changed, data key rotated) must be followed by {@link #serialize()} and
- * storing the result, locally and in the cloud's {@code keys/}.
+ * <p><b>Serialised form.</b> Versioned (see {@code KeyRingCodec}), authenticated end to end with an
+ * HMAC under a key derived from the ring key, plus a plain checksum so that damage is reported as
+ * {@link CryptoException.Code#CORRUPT} rather than as a wrong passphrase. Every change (slot added,
+ * passphrase changed, data key rotated) must be followed by {@link #serialize()} and storing the
+ * result, locally and in the cloud's {@code keys/}.
  *
- * <p><b>Secrets.</b> Passphrase arrays are read, never kept and never modified (wiping them is
- * the caller's job). No method puts key material in a message or in {@link #toString()}. {@link
- * #close()} zeroes every key the ring holds and stops the hasher, metadata cipher and pack
- * ciphers it handed out.
+ * <p><b>Secrets.</b> Passphrase arrays are read, never kept and never modified (wiping them is the
+ * caller's job). No method puts key material in a message or in {@link #toString()}. {@link
+ * #close()} zeroes every key the ring holds and stops the hasher, metadata cipher and pack ciphers
+ * it handed out.
  *
  * <p>Thread-safe: mutations are serialised; {@link #chunkIdHasher()} and {@link #packCipher}
  * results are safe to share.
@@ -41,8 +40,10 @@ import javax.crypto.Mac;
 public final class KeyRing implements AutoCloseable {
   /** Key ring format version written by this build. */
   public static final int FORMAT_VERSION = KeyRingCodec.FORMAT_VERSION;
+
   /** Most key slots a ring can hold. */
   public static final int MAX_SLOTS = 8;
+
   /** Most data keys (rotations plus one) a ring can hold. */
   public static final int MAX_DATA_KEYS = 65_535;
 
@@ -122,8 +123,8 @@ public final class KeyRing implements AutoCloseable {
   /**
    * Opens a serialised key ring with any one of its passphrases.
    *
-   * @throws CryptoException {@code WRONG_PASSPHRASE} if no slot opens; {@code CORRUPT} if the
-   *     bytes are damaged or fail authentication; {@code UNSUPPORTED_VERSION} for a newer format
+   * @throws CryptoException {@code WRONG_PASSPHRASE} if no slot opens; {@code CORRUPT} if the bytes
+   *     are damaged or fail authentication; {@code UNSUPPORTED_VERSION} for a newer format
    */
   public static KeyRing unlock(byte[] serialized, char[] passphrase) {
     Objects.requireNonNull(serialized, "serialized");
@@ -157,14 +158,15 @@ public final class KeyRing implements AutoCloseable {
       }
       chunkIdKey = unwrapRoot(wrapKey, contents.wrappedChunkIdKey, Kind.CHUNK_ID, 0);
       metadataKey = unwrapRoot(wrapKey, contents.wrappedMetadataKey, Kind.METADATA, 0);
-      KeyRing ring = new KeyRing(
-          ringKey,
-          dataKeys,
-          contents.currentDataKeyId,
-          chunkIdKey,
-          metadataKey,
-          new ArrayList<>(contents.slots),
-          opened);
+      KeyRing ring =
+          new KeyRing(
+              ringKey,
+              dataKeys,
+              contents.currentDataKeyId,
+              chunkIdKey,
+              metadataKey,
+              new ArrayList<>(contents.slots),
+              opened);
       ok = true;
       return ring;
     } finally {
@@ -178,7 +180,9 @@ public final class KeyRing implements AutoCloseable {
     }
   }
 
-  /** The versioned, authenticated form to store locally and in the cloud. Contains no key in clear. */
+  /**
+   * The versioned, authenticated form to store locally and in the cloud. Contains no key in clear.
+   */
   public synchronized byte[] serialize() {
     ensureOpen();
     byte[] wrapKey = Kdf.hkdf(ringKey, null, WRAP_KEY_INFO, Kdf.KEY_LENGTH);
@@ -187,12 +191,13 @@ public final class KeyRing implements AutoCloseable {
       for (Map.Entry<Integer, byte[]> e : dataKeys.entrySet()) {
         wrappedData.put(e.getKey(), wrapRoot(wrapKey, Kind.DATA, e.getKey(), e.getValue()));
       }
-      Contents c = new Contents(
-          slots,
-          currentDataKeyId,
-          wrappedData,
-          wrapRoot(wrapKey, Kind.CHUNK_ID, 0, chunkIdKey),
-          wrapRoot(wrapKey, Kind.METADATA, 0, metadataKey));
+      Contents c =
+          new Contents(
+              slots,
+              currentDataKeyId,
+              wrappedData,
+              wrapRoot(wrapKey, Kind.CHUNK_ID, 0, chunkIdKey),
+              wrapRoot(wrapKey, Kind.METADATA, 0, metadataKey));
       byte[] authenticated = KeyRingCodec.encodeAuthenticated(c);
       return KeyRingCodec.seal(authenticated, mac(ringKey, authenticated));
     } finally {
@@ -222,8 +227,8 @@ public final class KeyRing implements AutoCloseable {
   }
 
   /**
-   * Removes the slot that {@code passphrase} opens. The last slot cannot be removed: the ring
-   * would be lost.
+   * Removes the slot that {@code passphrase} opens. The last slot cannot be removed: the ring would
+   * be lost.
    */
   public synchronized void removeSlot(char[] passphrase) {
     ensureOpen();
@@ -234,8 +239,8 @@ public final class KeyRing implements AutoCloseable {
   }
 
   /**
-   * Replaces the slot that {@code oldPassphrase} opens with one for {@code newPassphrase}. Only
-   * the ring key is re-wrapped; no data is re-encrypted. On any error nothing is changed.
+   * Replaces the slot that {@code oldPassphrase} opens with one for {@code newPassphrase}. Only the
+   * ring key is re-wrapped; no data is re-encrypted. On any error nothing is changed.
    *
    * @throws CryptoException {@code WRONG_PASSPHRASE} or {@code WEAK_PASSPHRASE}
    */
@@ -265,16 +270,16 @@ public final class KeyRing implements AutoCloseable {
   }
 
   /**
-   * Adds a new random data key and makes it current for new packs. Packs sealed under older key
-   * ids stay readable.
+   * Adds a new random data key and makes it current for new packs. Packs sealed under older key ids
+   * stay readable.
    *
    * @return the new key id
    */
   public synchronized int rotateDataKey() {
     ensureOpen();
     if (dataKeys.size() >= MAX_DATA_KEYS) {
-      throw Secrets.invalid("the key ring already has the maximum of " + MAX_DATA_KEYS
-          + " data keys");
+      throw Secrets.invalid(
+          "the key ring already has the maximum of " + MAX_DATA_KEYS + " data keys");
     }
     int id = Math.addExact(dataKeys.lastKey(), 1);
     dataKeys.put(id, Secrets.randomBytes(Kdf.KEY_LENGTH));
@@ -352,8 +357,15 @@ public final class KeyRing implements AutoCloseable {
     if (liveness.isClosed()) {
       return "KeyRing[closed]";
     }
-    return "KeyRing[v" + FORMAT_VERSION + ", slots=" + slots.size() + ", dataKeys="
-        + dataKeys.size() + ", currentDataKeyId=" + currentDataKeyId + "]";
+    return "KeyRing[v"
+        + FORMAT_VERSION
+        + ", slots="
+        + slots.size()
+        + ", dataKeys="
+        + dataKeys.size()
+        + ", currentDataKeyId="
+        + currentDataKeyId
+        + "]";
   }
 
   /** For tests: every key array this ring and its helpers held is zero. */

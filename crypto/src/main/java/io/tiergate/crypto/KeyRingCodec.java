@@ -23,12 +23,12 @@ import java.util.Map;
  * SHA-256 of everything above (32)
  * </pre>
  *
- * <p>All integers are big-endian. Every wrapped item is RFC 5649 of a 38-byte payload {@code
- * format version (1) | kind (1) | key id (4) | key (32)}, which binds the version and the key's
- * role into the wrap: a data key cannot be passed off as the chunk-ID key, nor a version 1 slot
- * read as another version. The trailing SHA-256 tells accidental damage (a bad disk, a truncated
- * upload) apart from a wrong passphrase before any expensive KDF runs; it is no defence against
- * an attacker, which is the HMAC's job.
+ * <p>All integers are big-endian. Every wrapped item is RFC 5649 of a 38-byte payload {@code format
+ * version (1) | kind (1) | key id (4) | key (32)}, which binds the version and the key's role into
+ * the wrap: a data key cannot be passed off as the chunk-ID key, nor a version 1 slot read as
+ * another version. The trailing SHA-256 tells accidental damage (a bad disk, a truncated upload)
+ * apart from a wrong passphrase before any expensive KDF runs; it is no defence against an
+ * attacker, which is the HMAC's job.
  */
 final class KeyRingCodec {
   static final byte[] MAGIC = {'T', 'G', 'K', 'R'};
@@ -102,15 +102,19 @@ final class KeyRingCodec {
   }
 
   /**
-   * The key inside an unwrapped payload, or null if the payload is not a version 1 payload of
-   * that kind and id. The header is compared without an early exit.
+   * The key inside an unwrapped payload, or null if the payload is not a version 1 payload of that
+   * kind and id. The header is compared without an early exit.
    */
   static byte[] keyFromPayload(byte[] payload, Kind kind, int keyId) {
     if (payload == null || payload.length != PAYLOAD_LENGTH) {
       return null;
     }
-    byte[] expected = ByteBuffer.allocate(6).put((byte) FORMAT_VERSION).put((byte) kind.code)
-        .putInt(keyId).array();
+    byte[] expected =
+        ByteBuffer.allocate(6)
+            .put((byte) FORMAT_VERSION)
+            .put((byte) kind.code)
+            .putInt(keyId)
+            .array();
     byte[] actual = Arrays.copyOf(payload, 6);
     if (!Secrets.constantTimeEquals(expected, actual)) {
       return null;
@@ -120,8 +124,14 @@ final class KeyRingCodec {
 
   /** The bytes covered by the MAC. */
   static byte[] encodeAuthenticated(Contents c) {
-    int size = MAGIC.length + 2 + c.slots.size() * SLOT_LENGTH + 4 + 2
-        + c.wrappedDataKeys.size() * DATA_KEY_LENGTH + 2 * WRAPPED_LENGTH;
+    int size =
+        MAGIC.length
+            + 2
+            + c.slots.size() * SLOT_LENGTH
+            + 4
+            + 2
+            + c.wrappedDataKeys.size() * DATA_KEY_LENGTH
+            + 2 * WRAPPED_LENGTH;
     ByteBuffer b = ByteBuffer.allocate(size);
     b.put(MAGIC).put((byte) FORMAT_VERSION).put((byte) c.slots.size());
     for (Slot s : c.slots) {
@@ -150,15 +160,16 @@ final class KeyRingCodec {
    * secret is needed or touched.
    */
   static Contents decode(byte[] in) {
-    if (in.length < MAGIC.length + 1
-        || !Arrays.equals(Arrays.copyOf(in, MAGIC.length), MAGIC)) {
+    if (in.length < MAGIC.length + 1 || !Arrays.equals(Arrays.copyOf(in, MAGIC.length), MAGIC)) {
       throw corrupt("not a Tiergate key ring");
     }
     int version = in[MAGIC.length] & 0xff;
     if (version != FORMAT_VERSION) {
       throw new CryptoException(
           CryptoException.Code.UNSUPPORTED_VERSION,
-          "unsupported key ring format version " + version + "; this build reads version "
+          "unsupported key ring format version "
+              + version
+              + "; this build reads version "
               + FORMAT_VERSION);
     }
     if (in.length < MAGIC.length + 2 + MAC_LENGTH + CHECKSUM_LENGTH) {
@@ -209,8 +220,9 @@ final class KeyRingCodec {
       if (!dataKeys.containsKey(current)) {
         throw corrupt("key ring's current data key is missing");
       }
-      Contents c = new Contents(
-          slots, current, dataKeys, bytes(b, WRAPPED_LENGTH), bytes(b, WRAPPED_LENGTH));
+      Contents c =
+          new Contents(
+              slots, current, dataKeys, bytes(b, WRAPPED_LENGTH), bytes(b, WRAPPED_LENGTH));
       if (b.hasRemaining()) {
         throw corrupt("key ring has trailing bytes");
       }

@@ -24,6 +24,7 @@ import javax.crypto.spec.GCMParameterSpec;
 public final class MetadataCipher {
   /** Format version written by this build. */
   public static final int FORMAT_VERSION = 1;
+
   /** Bytes added to the plaintext: version, nonce and tag. */
   public static final int OVERHEAD = 1 + Gcm.NONCE_LENGTH + Gcm.TAG_LENGTH;
 

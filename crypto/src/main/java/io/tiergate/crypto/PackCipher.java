@@ -16,24 +16,24 @@ import javax.crypto.spec.GCMParameterSpec;
  * Seals and opens the records of one pack object.
  *
  * <p><b>Keys.</b> Each pack has its own AES-256 key, HKDF-SHA-256 of the data key with the pack's
- * random 32-byte salt, the info binding the record format version, the data key id and the pack
- * id. Distinct packs therefore never share a GCM key, even if a pack id were ever reused.
+ * random 32-byte salt, the info binding the record format version, the data key id and the pack id.
+ * Distinct packs therefore never share a GCM key, even if a pack id were ever reused.
  *
  * <p><b>Nonces.</b> The 96-bit GCM nonce is the record index as a big-endian counter (four zero
  * bytes, then the index as eight bytes). Indices run from 0 to {@link #MAX_RECORD_INDEX}; anything
  * else is refused rather than truncated, so two records can never share a nonce under one key.
- * Sealing additionally refuses an index that is not above the last one this instance sealed: a
- * pack is written front to back, and a retry must reuse the sealed bytes, not seal again. Only one
+ * Sealing additionally refuses an index that is not above the last one this instance sealed: a pack
+ * is written front to back, and a retry must reuse the sealed bytes, not seal again. Only one
  * instance may seal a given (pack id, salt); {@link KeyRing#newPackCipher(byte[])} draws a fresh
  * salt for every pack so that this holds by construction. (The JDK's engine also refuses to seal
- * under the same key and nonce twice in a row on one thread, reported the same way; that is a
- * last line of defence, not a guarantee.)
+ * under the same key and nonce twice in a row on one thread, reported the same way; that is a last
+ * line of defence, not a guarantee.)
  *
  * <p><b>Record format, version 1.</b> {@code version (1 byte) | ciphertext | tag (16 bytes)}, so
- * {@value #RECORD_OVERHEAD} bytes longer than the plaintext. The AAD is {@code version (1) |
- * key id (4) | pack id length (1) | pack id | record index (8)}, all big-endian: a record moved to
- * another pack, another index or another key id, or relabelled with another version, fails
- * authentication. The format is pinned by a golden file in the tests.
+ * {@value #RECORD_OVERHEAD} bytes longer than the plaintext. The AAD is {@code version (1) | key id
+ * (4) | pack id length (1) | pack id | record index (8)}, all big-endian: a record moved to another
+ * pack, another index or another key id, or relabelled with another version, fails authentication.
+ * The format is pinned by a golden file in the tests.
  *
  * <p>Thread-safe: any number of threads may open records concurrently. Close the instance when the
  * pack is done to wipe its key; it also stops working when its key ring is closed.
@@ -41,16 +41,21 @@ import javax.crypto.spec.GCMParameterSpec;
 public final class PackCipher implements AutoCloseable {
   /** Record format version written by this build. */
   public static final int RECORD_FORMAT_VERSION = 1;
+
   /** Bytes a sealed record adds to its plaintext: version byte and GCM tag. */
   public static final int RECORD_OVERHEAD = 1 + Gcm.TAG_LENGTH;
+
   /** Length of a pack salt. */
   public static final int PACK_SALT_LENGTH = 32;
+
   /** Longest pack id accepted. */
   public static final int MAX_PACK_ID_LENGTH = 64;
+
   /** Largest record index: the index is a non-negative {@code long}. */
   public static final long MAX_RECORD_INDEX = Long.MAX_VALUE;
 
-  private static final byte[] HKDF_LABEL = "tiergate pack key v1".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] HKDF_LABEL =
+      "tiergate pack key v1".getBytes(StandardCharsets.US_ASCII);
 
   private final KeyRing.Liveness ring;
   private final int keyId;
@@ -67,7 +72,8 @@ public final class PackCipher implements AutoCloseable {
     this.keyId = keyId;
     this.packId = packId.clone();
     this.packSalt = packSalt.clone();
-    this.packKey = new WipeableKey("AES", derivePackKey(dataKey, keyId, this.packId, this.packSalt));
+    this.packKey =
+        new WipeableKey("AES", derivePackKey(dataKey, keyId, this.packId, this.packSalt));
     this.aadTemplate = aad(RECORD_FORMAT_VERSION, keyId, this.packId, 0);
   }
 
@@ -124,8 +130,8 @@ public final class PackCipher implements AutoCloseable {
    * Seals {@code len} bytes of {@code plain} from {@code off} as record {@code recordIndex}.
    *
    * @return {@code version | ciphertext | tag}, {@link #sealedLength(int)} bytes
-   * @throws CryptoException {@code RECORD_INDEX_OUT_OF_RANGE} if the index is negative or not above the
-   *     last index this instance sealed
+   * @throws CryptoException {@code RECORD_INDEX_OUT_OF_RANGE} if the index is negative or not above
+   *     the last index this instance sealed
    */
   public byte[] encryptRecord(long recordIndex, byte[] plain, int off, int len) {
     Objects.checkFromIndexSize(off, len, plain.length);

@@ -8,12 +8,13 @@ package io.tiergate.crypto;
  * counted in Unicode code points so that a passphrase in any script is judged the same way. An
  * upper bound keeps a hostile or accidental megabyte passphrase from stalling the KDF.
  *
- * <p>The policy applies when a passphrase is set (create, add slot, change); unlocking never
- * checks it, so raising the minimum later cannot lock anyone out.
+ * <p>The policy applies when a passphrase is set (create, add slot, change); unlocking never checks
+ * it, so raising the minimum later cannot lock anyone out.
  */
 public final class PassphrasePolicy {
   /** The smallest minimum length a policy may have. */
   public static final int MIN_LENGTH = 12;
+
   /** Longest accepted passphrase, in code points. */
   public static final int MAX_LENGTH = 1024;
 

@@ -76,12 +76,13 @@ class ChunkIdTest {
     raw.forEach(b -> sorted.add(ChunkId.of(b)));
     raw.sort(Arrays::compareUnsigned);
     List<ChunkId> expected = new ArrayList<>();
-    raw.forEach(b -> {
-      ChunkId id = ChunkId.of(b);
-      if (!expected.contains(id)) {
-        expected.add(id);
-      }
-    });
+    raw.forEach(
+        b -> {
+          ChunkId id = ChunkId.of(b);
+          if (!expected.contains(id)) {
+            expected.add(id);
+          }
+        });
     assertEquals(expected, new ArrayList<>(sorted));
   }
 
@@ -104,7 +105,8 @@ class ChunkIdTest {
     ByteBuffer heap = ByteBuffer.wrap(data).position(100).limit(4000);
     assertEquals(expected, h.hash(heap));
     assertEquals(100, heap.position());
-    assertEquals(expected, h.hash(ByteBuffer.wrap(data, 50, 4000).slice().position(50).limit(3950)));
+    assertEquals(
+        expected, h.hash(ByteBuffer.wrap(data, 50, 4000).slice().position(50).limit(3950)));
 
     ByteBuffer direct = ByteBuffer.allocateDirect(data.length).put(data).position(100).limit(4000);
     assertEquals(expected, h.hash(direct));
@@ -118,7 +120,9 @@ class ChunkIdTest {
       byte[] data = pattern(size + 7, size);
       ByteBuffer direct = ByteBuffer.allocateDirect(size + 7).put(data).position(7);
       assertEquals(
-          ChunkId.of(referenceHmac(Arrays.copyOfRange(data, 7, size + 7))), h.hash(direct), "size " + size);
+          ChunkId.of(referenceHmac(Arrays.copyOfRange(data, 7, size + 7))),
+          h.hash(direct),
+          "size " + size);
       assertEquals(7, direct.position());
     }
   }
@@ -137,17 +141,19 @@ class ChunkIdTest {
     try {
       List<Future<Boolean>> results = new ArrayList<>();
       for (int t = 0; t < 8; t++) {
-        results.add(pool.submit(() -> {
-          for (int round = 0; round < 50; round++) {
-            for (int i = 0; i < inputs.size(); i++) {
-              byte[] d = inputs.get(i);
-              if (!expected.get(i).equals(h.hash(d, 0, d.length))) {
-                return false;
-              }
-            }
-          }
-          return true;
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  for (int round = 0; round < 50; round++) {
+                    for (int i = 0; i < inputs.size(); i++) {
+                      byte[] d = inputs.get(i);
+                      if (!expected.get(i).equals(h.hash(d, 0, d.length))) {
+                        return false;
+                      }
+                    }
+                  }
+                  return true;
+                }));
       }
       for (Future<Boolean> f : results) {
         assertTrue(f.get());

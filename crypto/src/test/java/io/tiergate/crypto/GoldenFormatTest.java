@@ -51,7 +51,8 @@ class GoldenFormatTest {
       byte[] plain = RECORD.hex("record." + i + ".plain");
       byte[] sealed = RECORD.hex("record." + i + ".sealed");
       assertArrayEquals(sealed, sealer.encryptRecord(index, plain, 0, plain.length), "record " + i);
-      assertArrayEquals(plain, opener.decryptRecord(index, sealed, 0, sealed.length), "record " + i);
+      assertArrayEquals(
+          plain, opener.decryptRecord(index, sealed, 0, sealed.length), "record " + i);
     }
   }
 
@@ -65,7 +66,9 @@ class GoldenFormatTest {
     int keyId = (int) RECORD.number("keyId");
     ByteBuffer info = ByteBuffer.allocate(20 + 4 + 1 + packId.length);
     info.put("tiergate pack key v1".getBytes(StandardCharsets.US_ASCII))
-        .putInt(keyId).put((byte) packId.length).put(packId);
+        .putInt(keyId)
+        .put((byte) packId.length)
+        .put(packId);
     HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
     hkdf.init(new HKDFParameters(RECORD.hex("dataKey"), RECORD.hex("packSalt"), info.array()));
     byte[] packKey = new byte[32];
@@ -74,10 +77,17 @@ class GoldenFormatTest {
 
     long index = RECORD.number("record.2.index");
     byte[] nonce = ByteBuffer.allocate(12).putInt(0).putLong(index).array();
-    byte[] aad = ByteBuffer.allocate(1 + 4 + 1 + packId.length + 8)
-        .put((byte) 1).putInt(keyId).put((byte) packId.length).put(packId).putLong(index).array();
+    byte[] aad =
+        ByteBuffer.allocate(1 + 4 + 1 + packId.length + 8)
+            .put((byte) 1)
+            .putInt(keyId)
+            .put((byte) packId.length)
+            .put(packId)
+            .putLong(index)
+            .array();
     Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-    c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(packKey, "AES"), new GCMParameterSpec(128, nonce));
+    c.init(
+        Cipher.ENCRYPT_MODE, new SecretKeySpec(packKey, "AES"), new GCMParameterSpec(128, nonce));
     c.updateAAD(aad);
     byte[] body = c.doFinal(RECORD.hex("record.2.plain"));
     byte[] expected = ByteBuffer.allocate(1 + body.length).put((byte) 1).put(body).array();
@@ -108,23 +118,27 @@ class GoldenFormatTest {
   void goldenKeyRingDerivesThePinnedKeys() {
     try (KeyRing ring = KeyRing.unlock(RING.hex("ring"), RING.text("passphrase.1").toCharArray())) {
       byte[] chunk = RING.text("chunk.plain").getBytes(StandardCharsets.US_ASCII);
-      assertEquals(RING.text("chunk.id"), ring.chunkIdHasher().hash(chunk, 0, chunk.length).toHex());
+      assertEquals(
+          RING.text("chunk.id"), ring.chunkIdHasher().hash(chunk, 0, chunk.length).toHex());
 
       byte[] plain = RING.text("record.plain").getBytes(StandardCharsets.US_ASCII);
       long index = RING.number("record.index");
       for (int keyId = 1; keyId <= 2; keyId++) {
         byte[] sealed = RING.hex("record.key" + keyId + ".sealed");
-        PackCipher p = ring.packCipher(keyId, RING.hex("record.packId"), RING.hex("record.packSalt"));
+        PackCipher p =
+            ring.packCipher(keyId, RING.hex("record.packId"), RING.hex("record.packSalt"));
         assertArrayEquals(plain, p.decryptRecord(index, sealed, 0, sealed.length));
         assertArrayEquals(sealed, p.encryptRecord(index, plain, 0, plain.length));
       }
 
       byte[] meta = RING.text("metadata.plain").getBytes(StandardCharsets.UTF_8);
       byte[] sealedMeta = RING.hex("metadata.sealed");
-      assertArrayEquals(meta, ring.metadataCipher().decrypt(sealedMeta, RING.text("metadata.context")));
+      assertArrayEquals(
+          meta, ring.metadataCipher().decrypt(sealedMeta, RING.text("metadata.context")));
       assertArrayEquals(
           sealedMeta,
-          ring.metadataCipher().seal(meta, RING.text("metadata.context"), RING.hex("metadata.nonce")));
+          ring.metadataCipher()
+              .seal(meta, RING.text("metadata.context"), RING.hex("metadata.nonce")));
     }
   }
 }

@@ -5,8 +5,8 @@ import java.lang.reflect.Field;
 import java.util.Map;
 
 /**
- * Reads a key ring's private key fields for leak tests. Reflection keeps the production class
- * free of any accessor that returns key material.
+ * Reads a key ring's private key fields for leak tests. Reflection keeps the production class free
+ * of any accessor that returns key material.
  */
 final class KeyRingSecrets {
   private KeyRingSecrets() {}

@@ -59,7 +59,8 @@ class KeyRingTest {
       try (KeyRing again = KeyRing.unlock(serialized, PASSPHRASE.toCharArray())) {
         assertArrayEquals(chunkId(ring, data), chunkId(again, data));
         assertArrayEquals(
-            data, again.packCipher(1, PACK, new byte[32]).decryptRecord(0, sealed, 0, sealed.length));
+            data,
+            again.packCipher(1, PACK, new byte[32]).decryptRecord(0, sealed, 0, sealed.length));
         assertArrayEquals(data, again.metadataCipher().decrypt(meta, "catalogue"));
         assertEquals(1, again.currentDataKeyId());
         assertEquals(1, again.slotCount());
@@ -71,7 +72,8 @@ class KeyRingTest {
   @Test
   void twoRingsShareNoKeys() {
     byte[] data = pattern(100, 1);
-    try (KeyRing a = TestKeys.newRing(); KeyRing b = TestKeys.newRing()) {
+    try (KeyRing a = TestKeys.newRing();
+        KeyRing b = TestKeys.newRing()) {
       assertFalse(Arrays.equals(chunkId(a, data), chunkId(b, data)));
     }
   }
@@ -94,8 +96,9 @@ class KeyRingTest {
     try (KeyRing ring = TestKeys.newRing()) {
       byte[] serialized = ring.serialize();
       byte[] copy = serialized.clone();
-      CryptoException e = assertThrows(
-          CryptoException.class, () -> KeyRing.unlock(serialized, OTHER.toCharArray()));
+      CryptoException e =
+          assertThrows(
+              CryptoException.class, () -> KeyRing.unlock(serialized, OTHER.toCharArray()));
       assertEquals(Code.WRONG_PASSPHRASE, e.code());
       assertTrue(e.getMessage().contains("wrong passphrase"));
       assertArrayEquals(copy, serialized);
@@ -136,7 +139,8 @@ class KeyRingTest {
           Code.WRONG_PASSPHRASE,
           () -> ring.addSlot("not one of the slots".toCharArray(), OTHER.toCharArray()));
       assertCode(
-          Code.WEAK_PASSPHRASE, () -> ring.addSlot(PASSPHRASE.toCharArray(), "tooshort".toCharArray()));
+          Code.WEAK_PASSPHRASE,
+          () -> ring.addSlot(PASSPHRASE.toCharArray(), "tooshort".toCharArray()));
       assertArrayEquals(before, ring.serialize());
     }
   }
@@ -148,7 +152,8 @@ class KeyRingTest {
         ring.addSlot(PASSPHRASE.toCharArray(), (OTHER + i).toCharArray(), FAST);
       }
       assertCode(
-          Code.INVALID_ARGUMENT, () -> ring.addSlot(PASSPHRASE.toCharArray(), (OTHER + "x").toCharArray()));
+          Code.INVALID_ARGUMENT,
+          () -> ring.addSlot(PASSPHRASE.toCharArray(), (OTHER + "x").toCharArray()));
       try (KeyRing again = KeyRing.unlock(ring.serialize(), (OTHER + 7).toCharArray())) {
         assertEquals(KeyRing.MAX_SLOTS, again.slotCount());
       }
@@ -172,7 +177,8 @@ class KeyRingTest {
       assertCode(Code.WRONG_PASSPHRASE, () -> KeyRing.unlock(after, PASSPHRASE.toCharArray()));
       try (KeyRing again = KeyRing.unlock(after, OTHER.toCharArray())) {
         assertArrayEquals(
-            data, again.packCipher(1, PACK, new byte[32]).decryptRecord(0, sealed, 0, sealed.length));
+            data,
+            again.packCipher(1, PACK, new byte[32]).decryptRecord(0, sealed, 0, sealed.length));
       }
     }
   }
@@ -185,17 +191,20 @@ class KeyRingTest {
           Code.WRONG_PASSPHRASE,
           () -> ring.changePassphrase("this is not it at all".toCharArray(), OTHER.toCharArray()));
       assertCode(
-          Code.WEAK_PASSPHRASE, () -> ring.changePassphrase(PASSPHRASE.toCharArray(), "weak".toCharArray()));
+          Code.WEAK_PASSPHRASE,
+          () -> ring.changePassphrase(PASSPHRASE.toCharArray(), "weak".toCharArray()));
       assertArrayEquals(before, ring.serialize());
     }
   }
 
   @Test
   void changePassphraseNeverLowersTheSlotCost() {
-    try (KeyRing ring = KeyRing.create(PASSPHRASE.toCharArray(), KdfParams.insecureForTests(3000))) {
+    try (KeyRing ring =
+        KeyRing.create(PASSPHRASE.toCharArray(), KdfParams.insecureForTests(3000))) {
       ring.addSlot(PASSPHRASE.toCharArray(), OTHER.toCharArray(), FAST);
       try (KeyRing viaCheapSlot = KeyRing.unlock(ring.serialize(), OTHER.toCharArray())) {
-        viaCheapSlot.changePassphrase(PASSPHRASE.toCharArray(), "a brand new passphrase".toCharArray());
+        viaCheapSlot.changePassphrase(
+            PASSPHRASE.toCharArray(), "a brand new passphrase".toCharArray());
         KeyRingCodec.Contents c = KeyRingCodec.decode(viaCheapSlot.serialize());
         assertEquals(3000, c.slots.get(0).iterations);
         assertEquals(1000, c.slots.get(1).iterations);
@@ -229,8 +238,10 @@ class KeyRingTest {
       assertEquals(3, ring.rotateDataKey());
       try (KeyRing again = KeyRing.unlock(ring.serialize(), PASSPHRASE.toCharArray())) {
         assertEquals(3, again.currentDataKeyId());
-        assertArrayEquals(data, again.packCipher(1, PACK, salt).decryptRecord(0, underOne, 0, underOne.length));
-        assertArrayEquals(data, again.packCipher(2, PACK, salt).decryptRecord(0, underTwo, 0, underTwo.length));
+        assertArrayEquals(
+            data, again.packCipher(1, PACK, salt).decryptRecord(0, underOne, 0, underOne.length));
+        assertArrayEquals(
+            data, again.packCipher(2, PACK, salt).decryptRecord(0, underTwo, 0, underTwo.length));
         assertCode(Code.UNKNOWN_KEY_ID, () -> again.packCipher(4, PACK, salt));
       }
     }
@@ -266,11 +277,15 @@ class KeyRingTest {
   void alteredSlotsWithAFixedChecksumDoNotOpen() {
     try (KeyRing ring = TestKeys.newRing()) {
       byte[] s = ring.serialize();
-      for (int off : new int[] {SLOT_ITERATIONS + 3, SLOT_SALT, SLOT_SALT + 15, SLOT_WRAPPED, SLOT_WRAPPED + 47}) {
+      for (int off :
+          new int[] {
+            SLOT_ITERATIONS + 3, SLOT_SALT, SLOT_SALT + 15, SLOT_WRAPPED, SLOT_WRAPPED + 47
+          }) {
         byte[] bad = s.clone();
         bad[SLOTS + off] ^= 1;
         assertCode(
-            Code.WRONG_PASSPHRASE, () -> KeyRing.unlock(withChecksumFixed(bad), PASSPHRASE.toCharArray()));
+            Code.WRONG_PASSPHRASE,
+            () -> KeyRing.unlock(withChecksumFixed(bad), PASSPHRASE.toCharArray()));
       }
     }
   }
@@ -292,24 +307,29 @@ class KeyRingTest {
       for (int off : offsets) {
         byte[] bad = s.clone();
         bad[off] ^= 1;
-        assertCode(Code.CORRUPT, () -> KeyRing.unlock(withChecksumFixed(bad), PASSPHRASE.toCharArray()));
+        assertCode(
+            Code.CORRUPT, () -> KeyRing.unlock(withChecksumFixed(bad), PASSPHRASE.toCharArray()));
       }
       // Current key id 2 -> 1: structurally valid, so only the MAC can tell.
       byte[] rolledBack = s.clone();
       rolledBack[dataKeys - 6 + 3] = 1;
-      assertCode(Code.CORRUPT, () -> KeyRing.unlock(withChecksumFixed(rolledBack), PASSPHRASE.toCharArray()));
+      assertCode(
+          Code.CORRUPT,
+          () -> KeyRing.unlock(withChecksumFixed(rolledBack), PASSPHRASE.toCharArray()));
     }
   }
 
   @Test
   void slotsCannotBeTransplantedBetweenRings() {
-    try (KeyRing a = TestKeys.newRing(); KeyRing b = TestKeys.newRing()) {
+    try (KeyRing a = TestKeys.newRing();
+        KeyRing b = TestKeys.newRing()) {
       byte[] sa = a.serialize();
       byte[] sb = b.serialize();
       byte[] spliced = sb.clone();
       System.arraycopy(sa, SLOTS, spliced, SLOTS, KeyRingCodec.SLOT_LENGTH);
       // The slot opens (it is ring A's), but ring B's body is not authenticated by A's ring key.
-      assertCode(Code.CORRUPT, () -> KeyRing.unlock(withChecksumFixed(spliced), PASSPHRASE.toCharArray()));
+      assertCode(
+          Code.CORRUPT, () -> KeyRing.unlock(withChecksumFixed(spliced), PASSPHRASE.toCharArray()));
     }
   }
 
@@ -320,8 +340,10 @@ class KeyRingTest {
       for (int v : new int[] {0, 2, 255}) {
         byte[] other = s.clone();
         other[4] = (byte) v;
-        CryptoException e = assertThrows(
-            CryptoException.class, () -> KeyRing.unlock(withChecksumFixed(other), OTHER.toCharArray()));
+        CryptoException e =
+            assertThrows(
+                CryptoException.class,
+                () -> KeyRing.unlock(withChecksumFixed(other), OTHER.toCharArray()));
         assertEquals(Code.UNSUPPORTED_VERSION, e.code());
         assertTrue(e.getMessage().contains("version " + v));
       }

@@ -110,9 +110,7 @@ class KnownAnswerTest {
     assertNull(KeyWrap.unwrapOrNull(RFC5649_KEK, wrapped));
     byte[] otherKek = RFC5649_KEK.clone();
     otherKek[0] ^= 1;
-    assertNull(
-        KeyWrap.unwrapOrNull(
-            otherKek, hex("afbeb0f07dfbf5419200f2ccb50bb24f")));
+    assertNull(KeyWrap.unwrapOrNull(otherKek, hex("afbeb0f07dfbf5419200f2ccb50bb24f")));
   }
 
   // RFC 5869 appendix A.
@@ -172,8 +170,7 @@ class KnownAnswerTest {
   @Test
   void gcmCase15() throws Exception {
     assertArrayEquals(
-        hex(C_15 + "b094dac5d93471bdec1a502270e3cc6c"),
-        gcm(KEY_15, IV_15, new byte[0], hex(P_15)));
+        hex(C_15 + "b094dac5d93471bdec1a502270e3cc6c"), gcm(KEY_15, IV_15, new byte[0], hex(P_15)));
   }
 
   @Test

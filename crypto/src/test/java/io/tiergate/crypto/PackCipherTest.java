@@ -81,7 +81,8 @@ class PackCipherTest {
     PackCipher p = pack(PACK_A);
     byte[] viaArray = p.encryptRecord(9, plain, 0, plain.length);
 
-    ByteBuffer in = direct ? ByteBuffer.allocateDirect(plain.length) : ByteBuffer.allocate(plain.length);
+    ByteBuffer in =
+        direct ? ByteBuffer.allocateDirect(plain.length) : ByteBuffer.allocate(plain.length);
     in.put(plain).flip();
     int cap = plain.length + 100;
     ByteBuffer out = direct ? ByteBuffer.allocateDirect(cap) : ByteBuffer.allocate(cap);
@@ -96,7 +97,8 @@ class PackCipherTest {
 
     PackCipher r = reader(p);
     assertArrayEquals(plain, r.decryptRecord(10, viaBuffer, 0, n));
-    ByteBuffer back = direct ? ByteBuffer.allocateDirect(plain.length) : ByteBuffer.allocate(plain.length);
+    ByteBuffer back =
+        direct ? ByteBuffer.allocateDirect(plain.length) : ByteBuffer.allocate(plain.length);
     assertEquals(plain.length, r.decryptRecord(9, ByteBuffer.wrap(viaArray), back));
     assertFalse(back.hasRemaining());
     byte[] opened = new byte[plain.length];
@@ -199,14 +201,20 @@ class PackCipherTest {
     byte[] sealed = fixedSalt(PACK_A).encryptRecord(3, plain, 0, plain.length);
     int keyId = ring.currentDataKeyId();
 
-    assertCode(Code.AUTHENTICATION_FAILED, () -> fixedSalt(PACK_A).decryptRecord(4, sealed, 0, sealed.length));
-    assertCode(Code.AUTHENTICATION_FAILED, () -> fixedSalt(PACK_B).decryptRecord(3, sealed, 0, sealed.length));
+    assertCode(
+        Code.AUTHENTICATION_FAILED,
+        () -> fixedSalt(PACK_A).decryptRecord(4, sealed, 0, sealed.length));
+    assertCode(
+        Code.AUTHENTICATION_FAILED,
+        () -> fixedSalt(PACK_B).decryptRecord(3, sealed, 0, sealed.length));
     PackCipher otherSalt = ring.packCipher(keyId, PACK_A, ring.newPackSalt());
-    assertCode(Code.AUTHENTICATION_FAILED, () -> otherSalt.decryptRecord(3, sealed, 0, sealed.length));
+    assertCode(
+        Code.AUTHENTICATION_FAILED, () -> otherSalt.decryptRecord(3, sealed, 0, sealed.length));
 
     try (KeyRing other = TestKeys.newRing()) {
       PackCipher otherRing = other.packCipher(keyId, PACK_A, salt);
-      assertCode(Code.AUTHENTICATION_FAILED, () -> otherRing.decryptRecord(3, sealed, 0, sealed.length));
+      assertCode(
+          Code.AUTHENTICATION_FAILED, () -> otherRing.decryptRecord(3, sealed, 0, sealed.length));
     }
     assertArrayEquals(plain, fixedSalt(PACK_A).decryptRecord(3, sealed, 0, sealed.length));
   }
@@ -227,9 +235,11 @@ class PackCipherTest {
     byte[] plain = pattern(50, 5);
     byte[] sealed = new PackCipher(live, dataKey, 1, PACK_A, salt).encryptRecord(0, plain, 0, 50);
     PackCipher relabelled = new PackCipher(live, dataKey, 2, PACK_A, salt);
-    assertCode(Code.AUTHENTICATION_FAILED, () -> relabelled.decryptRecord(0, sealed, 0, sealed.length));
+    assertCode(
+        Code.AUTHENTICATION_FAILED, () -> relabelled.decryptRecord(0, sealed, 0, sealed.length));
     assertArrayEquals(
-        plain, new PackCipher(live, dataKey, 1, PACK_A, salt).decryptRecord(0, sealed, 0, sealed.length));
+        plain,
+        new PackCipher(live, dataKey, 1, PACK_A, salt).decryptRecord(0, sealed, 0, sealed.length));
   }
 
   @Test
@@ -267,7 +277,8 @@ class PackCipherTest {
     assertCode(
         Code.INVALID_ARGUMENT,
         () -> pack(PACK_A).encryptRecord(0, ByteBuffer.allocate(10), ByteBuffer.allocate(26)));
-    assertThrows(IndexOutOfBoundsException.class, () -> pack(PACK_A).encryptRecord(0, new byte[4], 2, 3));
+    assertThrows(
+        IndexOutOfBoundsException.class, () -> pack(PACK_A).encryptRecord(0, new byte[4], 2, 3));
   }
 
   @Test
@@ -306,17 +317,19 @@ class PackCipherTest {
     try {
       List<Future<Boolean>> results = new ArrayList<>();
       for (int t = 0; t < 8; t++) {
-        results.add(pool.submit(() -> {
-          for (int round = 0; round < 20; round++) {
-            for (int i = 0; i < 64; i++) {
-              byte[] s = sealed.get(i);
-              if (!Arrays.equals(pattern(8192, i), r.decryptRecord(i, s, 0, s.length))) {
-                return false;
-              }
-            }
-          }
-          return true;
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  for (int round = 0; round < 20; round++) {
+                    for (int i = 0; i < 64; i++) {
+                      byte[] s = sealed.get(i);
+                      if (!Arrays.equals(pattern(8192, i), r.decryptRecord(i, s, 0, s.length))) {
+                        return false;
+                      }
+                    }
+                  }
+                  return true;
+                }));
       }
       for (Future<Boolean> f : results) {
         assertTrue(f.get());

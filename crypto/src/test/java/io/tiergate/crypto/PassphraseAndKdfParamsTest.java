@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class PassphraseAndKdfParamsTest {
   private static CryptoException weak(PassphrasePolicy p, String s) {
-    CryptoException e = assertThrows(CryptoException.class, () -> p.check(s == null ? null : s.toCharArray()));
+    CryptoException e =
+        assertThrows(CryptoException.class, () -> p.check(s == null ? null : s.toCharArray()));
     assertEquals(Code.WEAK_PASSPHRASE, e.code());
     return e;
   }
@@ -46,7 +47,9 @@ class PassphraseAndKdfParamsTest {
     assertEquals(600_000, KdfParams.defaults().iterations());
     assertEquals(1_000_000, KdfParams.withIterations(1_000_000).iterations());
     assertThrows(IllegalArgumentException.class, () -> KdfParams.withIterations(599_999));
-    assertThrows(IllegalArgumentException.class, () -> KdfParams.withIterations(KdfParams.MAX_ITERATIONS + 1));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> KdfParams.withIterations(KdfParams.MAX_ITERATIONS + 1));
     assertEquals(10, KdfParams.insecureForTests(10).iterations());
     assertThrows(IllegalArgumentException.class, () -> KdfParams.insecureForTests(0));
     assertEquals(KdfParams.insecureForTests(10), KdfParams.insecureForTests(10));

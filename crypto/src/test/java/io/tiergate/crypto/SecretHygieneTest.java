@@ -16,12 +16,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * No key, passphrase or plaintext in any toString or exception message. Every secret is checked
- * in every encoding a careless message might use: raw text, hex (both cases), Base64, and any
- * 8-byte window of it in hex, so a partial leak is caught too.
+ * No key, passphrase or plaintext in any toString or exception message. Every secret is checked in
+ * every encoding a careless message might use: raw text, hex (both cases), Base64, and any 8-byte
+ * window of it in hex, so a partial leak is caught too.
  */
 class SecretHygieneTest {
-  private static final byte[] PLAIN = "customer data: quarterly numbers".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] PLAIN =
+      "customer data: quarterly numbers".getBytes(StandardCharsets.UTF_8);
 
   private static List<String> forbidden(byte[]... secrets) {
     List<String> out = new ArrayList<>();
@@ -40,7 +41,8 @@ class SecretHygieneTest {
   private static void assertClean(String text, List<String> forbidden) {
     String lower = text.toLowerCase(Locale.ROOT);
     for (String f : forbidden) {
-      assertFalse(text.contains(f) || lower.contains(f.toLowerCase(Locale.ROOT)),
+      assertFalse(
+          text.contains(f) || lower.contains(f.toLowerCase(Locale.ROOT)),
           () -> "secret material in: " + text);
     }
     assertFalse(text.contains(PASSPHRASE), text);
@@ -75,7 +77,8 @@ class SecretHygieneTest {
     texts.add(PassphrasePolicy.standard().toString());
     texts.add(failureText(() -> KeyRing.unlock(serialized, OTHER.toCharArray())));
     texts.add(failureText(() -> KeyRing.create("short pass".toCharArray(), TestKeys.FAST)));
-    texts.add(failureText(() -> ring.changePassphrase(OTHER.toCharArray(), PASSPHRASE.toCharArray())));
+    texts.add(
+        failureText(() -> ring.changePassphrase(OTHER.toCharArray(), PASSPHRASE.toCharArray())));
     byte[] bad = sealed.clone();
     bad[5] ^= 1;
     texts.add(failureText(() -> pack.decryptRecord(0, bad, 0, bad.length)));

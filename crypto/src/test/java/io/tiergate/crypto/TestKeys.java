@@ -6,6 +6,7 @@ import java.util.HexFormat;
 final class TestKeys {
   /** Cheap enough that a test suite of key rings runs in seconds. */
   static final KdfParams FAST = KdfParams.insecureForTests(1000);
+
   static final String PASSPHRASE = "correct horse battery staple";
   static final String OTHER = "a different passphrase entirely";
 

@@ -31,17 +31,20 @@ public final class CryptoBenchReport {
     Path log = Path.of(args.length > 0 ? args[0] : "crypto-bench.log");
     boolean quick = args.length > 1 && args[1].equals("--quick");
     Files.createDirectories(log.toAbsolutePath().getParent());
-    ChainedOptionsBuilder opts = new OptionsBuilder()
-        .include(RecordCipherBenchmark.class.getName())
-        .include(ChunkIdBenchmark.class.getName())
-        .include(UnlockBenchmark.class.getName())
-        .include(ProviderChoiceBenchmark.class.getName())
-        .threads(1)
-        .jvmArgs("-Xms1g", "-Xmx1g")
-        .output(log.toString());
+    ChainedOptionsBuilder opts =
+        new OptionsBuilder()
+            .include(RecordCipherBenchmark.class.getName())
+            .include(ChunkIdBenchmark.class.getName())
+            .include(UnlockBenchmark.class.getName())
+            .include(ProviderChoiceBenchmark.class.getName())
+            .threads(1)
+            .jvmArgs("-Xms1g", "-Xmx1g")
+            .output(log.toString());
     if (quick) {
-      opts.warmupIterations(1).warmupTime(TimeValue.milliseconds(300))
-          .measurementIterations(1).measurementTime(TimeValue.milliseconds(300));
+      opts.warmupIterations(1)
+          .warmupTime(TimeValue.milliseconds(300))
+          .measurementIterations(1)
+          .measurementTime(TimeValue.milliseconds(300));
     }
     Collection<RunResult> results = new Runner(opts.build()).run();
 
@@ -50,20 +53,37 @@ public final class CryptoBenchReport {
       String name = r.getParams().getBenchmark();
       name = name.substring(name.lastIndexOf('.') + 1);
       String size = r.getParams().getParam("size");
-      score.put(size == null ? name : name + "@" + size, new double[] {
-          r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
+      score.put(
+          size == null ? name : name + "@" + size,
+          new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
     }
 
-    System.out.printf(Locale.ROOT, "%nTiergate crypto benchmark: one thread, %s %s, %s%n",
-        System.getProperty("java.vm.name"), System.getProperty("java.version"), cpu());
+    System.out.printf(
+        Locale.ROOT,
+        "%nTiergate crypto benchmark: one thread, %s %s, %s%n",
+        System.getProperty("java.vm.name"),
+        System.getProperty("java.version"),
+        cpu());
     if (quick) {
       System.out.println("QUICK RUN: harness check only, figures are not meaningful");
     }
-    System.out.printf(Locale.ROOT, "%-30s %10s %24s %24s %8s%n",
-        "", "buffer", "Tiergate", "raw JDK peer", "ratio");
+    System.out.printf(
+        Locale.ROOT,
+        "%-30s %10s %24s %24s %8s%n",
+        "",
+        "buffer",
+        "Tiergate",
+        "raw JDK peer",
+        "ratio");
     for (int size : SIZES) {
       row(score, "record encrypt", "recordEncrypt", "rawGcmEncrypt", size, 0.9);
-      row(score, "record encrypt into buffer", "recordEncryptIntoBuffer", "rawGcmEncrypt", size, 0.9);
+      row(
+          score,
+          "record encrypt into buffer",
+          "recordEncryptIntoBuffer",
+          "rawGcmEncrypt",
+          size,
+          0.9);
       row(score, "record decrypt", "recordDecrypt", "rawGcmDecrypt", size, 0.9);
       row(score, "chunk ID", "chunkId", "rawHmac", size, 0.9);
       row(score, "chunk ID, direct buffer", "chunkIdDirectBuffer", "rawHmac", size, 0.9);
@@ -74,22 +94,36 @@ public final class CryptoBenchReport {
       System.out.println("key ring unlock not measured: see the JMH log");
       missing = true;
     } else {
-      System.out.printf(Locale.ROOT, "%-30s %10s %21.0f ms %21.0f ms %7.2fx  goal < 1000 ms: %s%n",
-          "key ring unlock (600k PBKDF2)", "-", unlock[0], pbkdf2[0], unlock[0] / pbkdf2[0],
+      System.out.printf(
+          Locale.ROOT,
+          "%-30s %10s %21.0f ms %21.0f ms %7.2fx  goal < 1000 ms: %s%n",
+          "key ring unlock (600k PBKDF2)",
+          "-",
+          unlock[0],
+          pbkdf2[0],
+          unlock[0] / pbkdf2[0],
           unlock[0] < 1000 ? "met" : "MISSED");
     }
     System.out.println();
-    System.out.println("Provider choice (JDK = SunJCE, used by Tiergate; BC = Bouncy Castle lightweight API):");
+    System.out.println(
+        "Provider choice (JDK = SunJCE, used by Tiergate; BC = Bouncy Castle lightweight API):");
     for (int size : SIZES) {
       provider(score, "AES-256-GCM encrypt", "rawGcmEncrypt@" + size, "bcGcmEncrypt@" + size, size);
       provider(score, "HMAC-SHA-256", "rawHmac@" + size, "bcHmac@" + size, size);
     }
     double[] bcKdf = score.get("bcPbkdf2");
     if (pbkdf2 != null && bcKdf != null) {
-      System.out.printf(Locale.ROOT, "%-30s %10s %14.0f ms JDK %14.0f ms BC  JDK is %.1fx faster%n",
-          "PBKDF2-HMAC-SHA-256 600k", "-", pbkdf2[0], bcKdf[0], bcKdf[0] / pbkdf2[0]);
+      System.out.printf(
+          Locale.ROOT,
+          "%-30s %10s %14.0f ms JDK %14.0f ms BC  JDK is %.1fx faster%n",
+          "PBKDF2-HMAC-SHA-256 600k",
+          "-",
+          pbkdf2[0],
+          bcKdf[0],
+          bcKdf[0] / pbkdf2[0]);
     }
-    System.out.println("ratio = Tiergate / raw peer for throughput, Tiergate time / peer time for unlock.");
+    System.out.println(
+        "ratio = Tiergate / raw peer for throughput, Tiergate time / peer time for unlock.");
     System.out.println("Full JMH output: " + log);
     if (missing) {
       System.exit(1);
@@ -106,10 +140,18 @@ public final class CryptoBenchReport {
       return;
     }
     double ratio = a[0] / b[0];
-    System.out.printf(Locale.ROOT, "%-30s %10s %14s ± %-7s %14s ± %-7s %7.2fx  goal >= %.1fx: %s%n",
-        label, size == 65536 ? "64 KiB" : "1 MiB",
-        rate(a[0] * size), rate(a[1] * size), rate(b[0] * size), rate(b[1] * size),
-        ratio, goal, ratio >= goal ? "met" : "MISSED");
+    System.out.printf(
+        Locale.ROOT,
+        "%-30s %10s %14s ± %-7s %14s ± %-7s %7.2fx  goal >= %.1fx: %s%n",
+        label,
+        size == 65536 ? "64 KiB" : "1 MiB",
+        rate(a[0] * size),
+        rate(a[1] * size),
+        rate(b[0] * size),
+        rate(b[1] * size),
+        ratio,
+        goal,
+        ratio >= goal ? "met" : "MISSED");
   }
 
   private static void provider(
@@ -119,8 +161,14 @@ public final class CryptoBenchReport {
     if (a == null || b == null) {
       return;
     }
-    System.out.printf(Locale.ROOT, "%-30s %10s %14s JDK %14s BC  JDK is %.1fx faster%n",
-        label, size == 65536 ? "64 KiB" : "1 MiB", rate(a[0] * size), rate(b[0] * size), a[0] / b[0]);
+    System.out.printf(
+        Locale.ROOT,
+        "%-30s %10s %14s JDK %14s BC  JDK is %.1fx faster%n",
+        label,
+        size == 65536 ? "64 KiB" : "1 MiB",
+        rate(a[0] * size),
+        rate(b[0] * size),
+        a[0] / b[0]);
   }
 
   private static String rate(double bytesPerSecond) {

@@ -24,9 +24,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Bouncy Castle's AES-GCM and HMAC-SHA-256, the alternatives to the JDK provider for the bulk
- * work, so that the report can show which provider is faster on this machine (PBKDF2 is compared
- * in {@link UnlockBenchmark}).
+ * Bouncy Castle's AES-GCM and HMAC-SHA-256, the alternatives to the JDK provider for the bulk work,
+ * so that the report can show which provider is faster on this machine (PBKDF2 is compared in
+ * {@link UnlockBenchmark}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

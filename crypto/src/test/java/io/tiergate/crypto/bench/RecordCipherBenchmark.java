@@ -25,10 +25,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Pack record sealing and opening against the raw JDK AES-256-GCM doing one message per call with
- * a fresh nonce, the least any correct GCM user does. Both sides allocate their output the same
- * way. The JDK's GCM only reaches full speed once C2 has compiled its intrinsics, about ten
- * seconds in, hence the long warm-up.
+ * Pack record sealing and opening against the raw JDK AES-256-GCM doing one message per call with a
+ * fresh nonce, the least any correct GCM user does. Both sides allocate their output the same way.
+ * The JDK's GCM only reaches full speed once C2 has compiled its intrinsics, about ten seconds in,
+ * hence the long warm-up.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Unlocking a key ring at the production KDF cost (600,000 PBKDF2 iterations), against the raw
- * JDK PBKDF2 at the same cost: the difference is unwrapping, authentication and parsing.
+ * Unlocking a key ring at the production KDF cost (600,000 PBKDF2 iterations), against the raw JDK
+ * PBKDF2 at the same cost: the difference is unwrapping, authentication and parsing.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
