@@ -179,7 +179,6 @@ final class InquiryCommand {
   private static byte[] blockLimits(BlockDevice d) {
     byte[] b = new byte[64];
     int bs = d.blockSize();
-    b[4] = 0x01; // WSNZ
     b[5] = (byte) BlockLimits.MAX_COMPARE_AND_WRITE_BLOCKS;
     Cdb.put16(b, 6, 1);
     Cdb.put32(b, 8, BlockLimits.maxTransferBlocks(bs));

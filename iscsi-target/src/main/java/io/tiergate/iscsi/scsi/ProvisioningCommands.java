@@ -83,8 +83,11 @@ final class ProvisioningCommands {
       throw ScsiException.invalidCdbField(1, 4);
     }
     if (blocks == 0) {
-      // WSNZ = 1: zero blocks does not mean "to the end of the medium".
-      throw ScsiException.invalidCdbField(ten ? 7 : 10, -1);
+      // WSNZ = 0: zero blocks means from the LBA to the end of the medium (SBC-4 5.48).
+      if (Long.compareUnsigned(lba, d.blockCount()) >= 0) {
+        throw ScsiException.lbaOutOfRange();
+      }
+      blocks = d.blockCount() - lba;
     }
     if (blocks > BlockLimits.MAX_WRITE_SAME_BLOCKS) {
       throw ScsiException.invalidCdbField(ten ? 7 : 10, -1);
@@ -102,7 +105,16 @@ final class ProvisioningCommands {
       block = data.slice(data.readerIndex(), bs);
     }
     boolean fua = !t.lu.writeCacheEnabled;
-    d.writeSame(lba, blocks, block, unmap && d.thinProvisioned(), fua);
+    if (unmap && d.thinProvisioned()) {
+      // UNMAP set on a thin LUN deallocates whatever the data-out holds: with LBPRZ the blocks
+      // then read as zeros, which is what initiators issuing it expect.
+      d.unmap(lba, blocks);
+      if (fua) {
+        d.flush();
+      }
+      return t.good();
+    }
+    d.writeSame(lba, blocks, block, false, fua);
     return t.good();
   }
 

@@ -105,7 +105,8 @@ class InquiryCommandTest {
     try (Harness h = new Harness()) {
       byte[] b0 = h.run(cdb(0x12, 1, 0xB0, 0, 255, 0)).data();
       assertEquals(0x3C, Cdb.u16(b0, 2));
-      assertEquals(1, b0[4] & 1, "WSNZ");
+      assertEquals(0, b0[4] & 1, "WSNZ: zero blocks means to the end");
+      assertEquals(1, Cdb.u32(b0, 28), "optimal unmap granularity");
       assertEquals(BlockLimits.MAX_TRANSFER_BYTES / 512, Cdb.u32(b0, 8));
       assertEquals(BlockLimits.MAX_UNMAP_DESCRIPTORS, Cdb.u32(b0, 24));
       byte[] b2 = h.run(cdb(0x12, 1, 0xB2, 0, 255, 0)).data();

@@ -87,7 +87,17 @@ class ProvisioningCommandsTest {
       h.assertData(10, new byte[2048]);
       ws16[1] = 0x09; // UNMAP + NDOB
       h.run(ws16).assertGood();
-      h.write(A, cdb(0x41, 0, 0, 0, 0, 0, 0, 0, 0, 0), new byte[512]).assertInvalidCdbField(7);
+      ws16[1] = 0x08; // UNMAP with data that is not zero still deallocates on a thin LUN
+      h.write(A, ws16, pattern(512, 4)).assertGood();
+      h.assertData(10, new byte[2048]);
+      byte[] ones = pattern(512, 9);
+      h.write(A, cdb(0x41, 0, 0, 0, 0x7F, 0xF0, 0, 0, 0, 0), ones).assertGood();
+      h.assertData(h.device.blockCount() - 1, ones);
+      h.write(A, cdb(0x41, 0, 0, 0, 0x80, 0x00, 0, 0, 0, 0), ones)
+          .assertSense(Sense.ILLEGAL_REQUEST, 0x2100);
+      try (Harness big = new Harness(new io.tiergate.iscsi.device.MemoryBlockDevice(32 << 20, 512))) {
+        big.write(A, cdb(0x41, 0, 0, 0, 0, 0, 0, 0, 0, 0), ones).assertInvalidCdbField(7);
+      }
       h.write(A, cdb(0x41, 0x10, 0, 0, 0, 0, 0, 0, 1, 0), new byte[512]).assertInvalidCdbField(1);
       h.write(A, cdb(0x41, 0, 0, 0, 0, 0, 0, 0, 1, 0), new byte[1024]).assertInvalidCdbField(7);
       h.write(A, cdb(0x41, 0x01, 0, 0, 0, 0, 0, 0, 1, 0), new byte[512]).assertInvalidCdbField(1);

@@ -168,6 +168,7 @@ class ReadWriteCommandsTest {
       byte[] rc16 = h.run(c).data();
       assertEquals(h.device.blockCount() - 1, Cdb.u64(rc16, 0));
       assertEquals(0xC0, rc16[14] & 0xC0);
+      assertEquals(0, rc16[13] & 0x0F, "physical block = logical block");
     }
   }
 
