@@ -6,8 +6,8 @@ import io.tiergate.iscsi.spi.BlockDevice;
 import java.util.List;
 
 /**
- * Thin-provisioning and atomic commands: UNMAP, WRITE SAME (10, 16), GET LBA STATUS and
- * COMPARE AND WRITE (SBC-4 sections 5.3, 5.30, 5.47-5.48 and 5.22).
+ * Thin-provisioning and atomic commands: UNMAP, WRITE SAME (10, 16), GET LBA STATUS,
+ * COMPARE AND WRITE and ORWRITE (16) (SBC-4 sections 5.3, 5.8, 5.30, 5.47-5.48 and 5.22).
  */
 final class ProvisioningCommands {
 
@@ -176,5 +176,52 @@ final class ProvisioningCommands {
       throw ScsiException.miscompare(miscompare);
     }
     return t.good();
+  }
+
+  /** How often ORWRITE retries when another write changes the blocks under it. */
+  private static final int OR_WRITE_ATTEMPTS = 64;
+
+  /**
+   * ORWRITE (16): the medium becomes medium OR data, atomically with respect to every other
+   * write. Built on {@link BlockDevice#compareAndWrite}: read, OR, and swap only if the blocks
+   * are still what was read, retrying when a concurrent write got there first.
+   */
+  static ScsiResult orWrite(Task t) {
+    ReadWriteCommands.Range r = ReadWriteCommands.decode(t.cdb);
+    BlockDevice d = t.device();
+    int bs = d.blockSize();
+    t.transferLength = r.blocks() * bs;
+    ReadWriteCommands.checkNoProtection(r);
+    ReadWriteCommands.checkTransferLength(t, r);
+    ReadWriteCommands.checkRange(d, r.lba(), r.blocks());
+    ReadWriteCommands.checkWritable(t);
+    ByteBuf data = t.dataOut();
+    int blocks = (int) Math.min(r.blocks(), data.readableBytes() / bs);
+    if (blocks == 0) {
+      return t.good();
+    }
+    int len = blocks * bs;
+    byte[] mask = new byte[len];
+    data.getBytes(data.readerIndex(), mask);
+    boolean fua = (r.flags() & 0x08) != 0 || !t.lu.writeCacheEnabled;
+    ByteBuf medium = io.netty.buffer.ByteBufAllocator.DEFAULT.heapBuffer(len);
+    try {
+      for (int attempt = 0; attempt < OR_WRITE_ATTEMPTS; attempt++) {
+        medium.clear();
+        d.read(r.lba(), blocks, medium);
+        byte[] result = new byte[len];
+        medium.getBytes(0, result);
+        for (int i = 0; i < len; i++) {
+          result[i] |= mask[i];
+        }
+        if (d.compareAndWrite(r.lba(), medium, Unpooled.wrappedBuffer(result), fua) < 0) {
+          return t.good();
+        }
+      }
+    } finally {
+      medium.release();
+    }
+    // The blocks kept changing under us: let the initiator retry.
+    throw new ScsiException(ScsiResult.BUSY, 0, 0, 0, -1, -1, -1, true);
   }
 }

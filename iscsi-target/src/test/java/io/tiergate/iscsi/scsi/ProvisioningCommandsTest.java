@@ -149,4 +149,26 @@ class ProvisioningCommandsTest {
       h.run(caw(0, 0)).assertGood();
     }
   }
+
+  @Test
+  void orWriteOrsDataIntoTheMedium() {
+    try (Harness h = new Harness()) {
+      byte[] a = new byte[1024];
+      java.util.Arrays.fill(a, (byte) 0x0F);
+      h.write(A, Harness.write16(7, 2, 0), a).assertGood();
+      byte[] b = new byte[1024];
+      java.util.Arrays.fill(b, (byte) 0x30);
+      byte[] c = Harness.write16(7, 2, 0x08);
+      c[0] = (byte) 0x8B;
+      h.write(A, c, b).assertGood();
+      byte[] expect = new byte[1024];
+      java.util.Arrays.fill(expect, (byte) 0x3F);
+      h.assertData(7, expect);
+      byte[] oob = Harness.write16(h.device.blockCount() - 1, 2, 0);
+      oob[0] = (byte) 0x8B;
+      h.write(A, oob, b).assertSense(Sense.ILLEGAL_REQUEST, 0x2100);
+      c[1] = 0x20;
+      h.write(A, c, b).assertInvalidCdbField(1);
+    }
+  }
 }
