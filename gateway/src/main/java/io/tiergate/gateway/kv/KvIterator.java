@@ -2,7 +2,7 @@ package io.tiergate.gateway.kv;
 
 /**
  * A forward cursor over the keys of one column family in a half-open range, in big-endian
- * order. Closed by its single owner. Not thread-safe.
+ * order. Created, used and closed by one thread; an open cursor holds off closing the store.
  *
  * <pre>{@code
  * try (KvIterator it = store.scan(Column.BLOCKMAP, from, to)) {

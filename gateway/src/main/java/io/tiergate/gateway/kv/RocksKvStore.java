@@ -56,7 +56,10 @@ import org.slf4j.LoggerFactory;
  * Chunk bytes are already compressed by the engine, so that family does not compress again.
  *
  * <p>Closing: a read-write lock keeps {@link #close()} from freeing the database under a
- * running operation; operations after close fail with {@link KvException.Code#CLOSED}.
+ * running operation or an open cursor or snapshot (each holds the read side from creation to
+ * close, in its one owning thread); operations after close fail with {@link
+ * KvException.Code#CLOSED}. Should a cursor leak, close gives up after a while and leaves the
+ * database to the process's exit rather than free memory a cursor still points into.
  */
 final class RocksKvStore implements KvStore {
   private static final Logger log = LoggerFactory.getLogger(RocksKvStore.class);
@@ -267,7 +270,17 @@ final class RocksKvStore implements KvStore {
 
   @Override
   public void close() {
-    closeLock.writeLock().lock();
+    try {
+      if (!closeLock.writeLock().tryLock(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        log.error("key-value store in {} still has open cursors or snapshots after 30 s; "
+            + "leaving it open", dir);
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      log.error("interrupted while closing the key-value store in {}; leaving it open", dir);
+      return;
+    }
     try {
       if (closed) {
         return;
@@ -364,8 +377,10 @@ final class RocksKvStore implements KvStore {
     private final ReadOptions ro;
     private final Slice upper;
     private final RocksIterator it;
+    private boolean done;
 
     Cursor(Column column, Snapshot snapshot, byte[] from, byte[] to) {
+      closeLock.readLock().lock();
       ro = new ReadOptions();
       upper = to == null ? null : new Slice(to);
       if (upper != null) {
@@ -405,6 +420,10 @@ final class RocksKvStore implements KvStore {
 
     @Override
     public void close() {
+      if (done) {
+        return;
+      }
+      done = true;
       try {
         it.status();
       } catch (RocksDBException e) {
@@ -415,6 +434,7 @@ final class RocksKvStore implements KvStore {
         if (upper != null) {
           upper.close();
         }
+        closeLock.readLock().unlock();
       }
     }
   }
@@ -423,8 +443,10 @@ final class RocksKvStore implements KvStore {
   private final class SnapshotView implements KvSnapshot {
     private final Snapshot snap;
     private final ReadOptions ro;
+    private boolean done;
 
     SnapshotView() {
+      closeLock.readLock().lock();
       snap = db.getSnapshot();
       ro = new ReadOptions().setSnapshot(snap);
     }
@@ -450,15 +472,13 @@ final class RocksKvStore implements KvStore {
 
     @Override
     public void close() {
-      closeLock.readLock().lock();
-      try {
-        ro.close();
-        if (!closed) {
-          db.releaseSnapshot(snap);
-        }
-      } finally {
-        closeLock.readLock().unlock();
+      if (done) {
+        return;
       }
+      done = true;
+      ro.close();
+      db.releaseSnapshot(snap);
+      closeLock.readLock().unlock();
     }
   }
 }
