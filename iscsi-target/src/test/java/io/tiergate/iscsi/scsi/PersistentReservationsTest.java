@@ -262,4 +262,19 @@ class PersistentReservationsTest {
       prout(h, A, 0, 0, 0, 0xA, 0).assertConflict();
     }
   }
+
+  @Test
+  void fileDeviceKeepsReservationsAcrossAReopen(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path file = dir.resolve("lun.img");
+    try (Harness h = new Harness(new io.tiergate.iscsi.device.FileBlockDevice(file, 1 << 20, 512))) {
+      prout(h, A, 0, 0, 0, 0xA, 1).assertGood();
+      prout(h, A, 1, 3, 0xA, 0, 0).assertGood();
+    }
+    try (Harness h = new Harness(io.tiergate.iscsi.device.FileBlockDevice.open(file, 512))) {
+      assertArrayEquals(new long[] {0xA}, keys(h));
+      h.write(B, Harness.write10(0, 1), new byte[512]).assertConflict();
+      h.write(A, Harness.write10(0, 1), new byte[512]).assertGood();
+    }
+  }
 }
