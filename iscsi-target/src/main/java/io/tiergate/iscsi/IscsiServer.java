@@ -183,6 +183,9 @@ public final class IscsiServer implements AutoCloseable {
       if (config.portalAddress() != null) {
         return config.portalAddress();
       }
+      if (local == null) {
+        return "127.0.0.1:3260";
+      }
       String host = local.getAddress().getHostAddress();
       if (host.indexOf(':') >= 0) {
         host = "[" + host + "]";

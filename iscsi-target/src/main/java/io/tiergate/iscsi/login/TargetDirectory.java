@@ -37,7 +37,8 @@ public interface TargetDirectory {
 
   /**
    * The address SendTargets reports, {@code host:port}; {@code local} is the address the
-   * initiator connected to, used when no portal address was configured.
+   * initiator connected to (null when not an IP connection), used when no portal address was
+   * configured.
    */
   String portalAddress(InetSocketAddress local);
 }

@@ -712,7 +712,8 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     }
     String sendTargets = keys.get("SendTargets");
     if (sendTargets != null) {
-      InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+      InetSocketAddress local = ctx.channel().localAddress() instanceof InetSocketAddress
+          ? (InetSocketAddress) ctx.channel().localAddress() : null;
       pendingText = SendTargets.answer(portal.directory(), sendTargets, params.discovery(),
           params.targetName(), params.initiatorName(),
           portal.directory().portalAddress(local));
