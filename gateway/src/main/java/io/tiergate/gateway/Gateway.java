@@ -3,10 +3,11 @@ package io.tiergate.gateway;
 import io.tiergate.crypto.ChunkIdHasher;
 import io.tiergate.crypto.CryptoException;
 import io.tiergate.crypto.KeyRing;
+import io.tiergate.gateway.admin.AdminService;
+import io.tiergate.gateway.admin.ApplianceHost;
 import io.tiergate.gateway.engine.BlockEngine;
 import io.tiergate.gateway.engine.EngineConfig;
 import io.tiergate.gateway.engine.EngineException;
-import io.tiergate.gateway.engine.VolumeInfo;
 import io.tiergate.gateway.engine.VolumeSpec;
 import io.tiergate.iscsi.IscsiServer;
 import io.tiergate.iscsi.TargetConfig;
@@ -25,6 +26,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +54,7 @@ public final class Gateway implements AutoCloseable {
   private final KeyRing keyRing;
   private final BlockEngine engine;
   private IscsiServer server;
+  private AdminService admin;
 
   private Gateway(GatewayConfig config, KeyRing keyRing, BlockEngine engine) {
     this.config = config;
@@ -198,13 +202,112 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  /** Starts the iSCSI portal with one target per volume. */
-  public void serve() {
-    TargetConfig.Builder b = TargetConfig.builder();
-    for (VolumeInfo v : engine.listVolumes()) {
-      b.target(GatewayConfig.iqn(v.name()), engine.volume(v.name()), null);
+  /**
+   * Starts the iSCSI portal with one target per volume, then the admin service (REST API, web
+   * UI, metrics), which from then on decides what the portal exports.
+   */
+  public synchronized void serve() {
+    admin = AdminService.create(new Host());
+    TargetConfig targets = admin.targets();
+    if (targets == null) {
+      throw new IllegalStateException("no volume to serve");
     }
-    server = IscsiServer.start(b.build(), config.iscsiHost(), config.iscsiPort());
+    server = IscsiServer.start(targets, config.iscsiHost(), config.iscsiPort());
+    admin.start();
+  }
+
+  /** The admin server's URL, or null when it is not serving. */
+  public String adminUrl() {
+    return admin == null ? null : admin.url();
+  }
+
+  /** The gateway as the admin service sees it. */
+  private final class Host implements ApplianceHost {
+    @Override
+    public Path dataDir() {
+      return config.dataDir();
+    }
+
+    @Override
+    public String adminListen() {
+      return config.adminListen();
+    }
+
+    @Override
+    public long capacityBytes() {
+      return config.capacityBytes();
+    }
+
+    @Override
+    public BlockEngine engine() {
+      return engine;
+    }
+
+    @Override
+    public KeyRing keyRing() {
+      return keyRing;
+    }
+
+    @Override
+    public void saveKeyRing() {
+      writeAtomically(config.dataDir().resolve("keyring"), keyRing.serialize(), false);
+    }
+
+    @Override
+    public Path passphraseFile() {
+      return config.passphraseFile() != null ? config.passphraseFile()
+          : config.dataDir().resolve("demo-passphrase");
+    }
+
+    @Override
+    public String iqn(String volume) {
+      return GatewayConfig.iqn(volume);
+    }
+
+    @Override
+    public int sessionCount() {
+      synchronized (Gateway.this) {
+        return server == null ? 0 : server.sessionCount();
+      }
+    }
+
+    @Override
+    public String portal() {
+      synchronized (Gateway.this) {
+        if (server == null) {
+          return null;
+        }
+        InetSocketAddress a = server.address();
+        return a.getAddress().isAnyLocalAddress() ? "<this-host>:" + a.getPort()
+            : a.getHostString() + ":" + a.getPort();
+      }
+    }
+
+    @Override
+    public void export(TargetConfig targets) {
+      synchronized (Gateway.this) {
+        int port = server != null ? server.port() : config.iscsiPort();
+        if (server != null) {
+          server.close();
+          server = null;
+        }
+        if (targets != null) {
+          server = IscsiServer.start(targets, config.iscsiHost(), port);
+        }
+      }
+    }
+
+    @Override
+    public Map<String, String> settings() {
+      Map<String, String> m = new LinkedHashMap<>();
+      m.put("data-dir", config.dataDir().toAbsolutePath().toString());
+      m.put("iscsi-listen", config.iscsiHost() + ":" + config.iscsiPort());
+      m.put("admin-listen", config.adminListen());
+      m.put("passphrase-file", String.valueOf(passphraseFile()));
+      m.put("capacity", config.capacityBytes() == Long.MAX_VALUE ? "unlimited"
+          : String.valueOf(config.capacityBytes()));
+      return m;
+    }
   }
 
   /** The portal's address, once serving. */
@@ -215,6 +318,10 @@ public final class Gateway implements AutoCloseable {
   /** Stops the portal (sessions closed), then closes the engine and the key ring. */
   @Override
   public synchronized void close() {
+    if (admin != null) {
+      admin.close();
+      admin = null;
+    }
     if (server != null) {
       server.close();
       server = null;

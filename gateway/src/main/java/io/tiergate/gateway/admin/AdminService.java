@@ -1,0 +1,364 @@
+package io.tiergate.gateway.admin;
+
+import io.tiergate.gateway.admin.EventLog.Severity;
+import io.tiergate.gateway.engine.BlockEngine;
+import io.tiergate.gateway.engine.SpaceUsage;
+import io.tiergate.gateway.engine.Volume;
+import io.tiergate.gateway.engine.VolumeInfo;
+import io.tiergate.gateway.metrics.ApplianceGauges;
+import io.tiergate.gateway.metrics.GatewayStats;
+import io.tiergate.gateway.metrics.MeteredBlockDevice;
+import io.tiergate.iscsi.TargetConfig;
+import io.tiergate.iscsi.spi.BlockDevice;
+import java.io.IOException;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The administration service of a running gateway: owns the meters, the event log, access
+ * control, per-volume iSCSI access settings and the admin HTTPS server, and decides what the
+ * iSCSI portal exports (every volume, metered, with its allow list and CHAP).
+ *
+ * <p>Lifecycle, driven by the gateway: {@link #create} before the portal starts (so that {@link
+ * #targets()} can shape it), {@link #start()} once it serves, {@link #close()} before it
+ * stops. Files, all in {@code <data-dir>/admin/} (mode 0700): {@code credentials.json}, {@code
+ * local-credential} (present while running), {@code endpoint} (the admin URL, present while
+ * running), {@code tls.crt}/{@code tls.key}, {@code volume-access.json}, {@code events.jsonl}.
+ *
+ * <p>Changing the set of targets (a volume created or deleted, an ACL or CHAP changed) restarts
+ * the portal on the same address: initiators logged in at that moment reconnect, as after a
+ * target failover.
+ */
+public final class AdminService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AdminService.class);
+  static final int EVENT_CAPACITY = 1000;
+
+  private final ApplianceHost host;
+  private final Path adminDir;
+  private final GatewayStats stats;
+  private final EventLog events;
+  private final AccessControl access;
+  private final VolumeAccess volumeAccess;
+  private final ThroughputHistory history;
+  private final Map<String, BlockDevice> exported = new ConcurrentHashMap<>();
+  private final Instant started = Instant.now();
+  private ScheduledExecutorService sampler;
+  private AdminServer server;
+
+  private AdminService(ApplianceHost host) {
+    this.host = host;
+    this.adminDir = SecureFiles.ownerOnlyDir(host.dataDir().resolve("admin"));
+    this.stats = new GatewayStats(new Gauges());
+    this.events = new EventLog(adminDir.resolve("events.jsonl"), EVENT_CAPACITY);
+    this.access = new AccessControl(adminDir);
+    this.volumeAccess = new VolumeAccess(adminDir.resolve("volume-access.json"));
+    Set<String> names = new HashSet<>();
+    for (VolumeInfo v : host.engine().listVolumes()) {
+      names.add(v.name());
+    }
+    volumeAccess.retain(names);
+    this.history = new ThroughputHistory(stats);
+  }
+
+  /** Creates the service for a gateway whose engine is open; serves nothing yet. */
+  public static AdminService create(ApplianceHost host) {
+    return new AdminService(host);
+  }
+
+  /** What the iSCSI portal should serve: every volume, or null when there is none. */
+  public TargetConfig targets() {
+    List<VolumeInfo> volumes = host.engine().listVolumes();
+    if (volumes.isEmpty()) {
+      return null;
+    }
+    exported.keySet().retainAll(volumes.stream().map(VolumeInfo::name).toList());
+    TargetConfig.Builder b = TargetConfig.builder();
+    for (VolumeInfo v : volumes) {
+      Volume vol = host.engine().volume(v.name());
+      BlockDevice dev = exported.compute(v.name(), (n, old) ->
+          old != null && ((MeteredBlockDevice) old).wraps(vol) ? old
+              : new MeteredBlockDevice(vol, stats.volume(n)));
+      VolumeAccess.Access a = volumeAccess.get(v.name());
+      b.target(new TargetConfig.Target(host.iqn(v.name()), Map.of(0L, dev), Set.copyOf(a.acl()),
+          a.chap() == null ? null : a.chap().credentials()));
+    }
+    return b.build();
+  }
+
+  /**
+   * Starts the admin server (unless the listen address is {@code off}), writes the local
+   * credential and endpoint files, and starts sampling throughput. A server that cannot
+   * listen is logged as an error event; the gateway keeps serving storage.
+   */
+  public synchronized void start() {
+    access.issueLocalCredential();
+    sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "admin-sampler");
+      t.setDaemon(true);
+      return t;
+    });
+    sampler.scheduleAtFixedRate(this::sampleSafely, ThroughputHistory.INTERVAL_SECONDS,
+        ThroughputHistory.INTERVAL_SECONDS, TimeUnit.SECONDS);
+    String listen = host.adminListen();
+    if (listen == null || listen.equalsIgnoreCase("off")) {
+      log.info("admin server disabled (--admin-listen off)");
+      return;
+    }
+    int colon = listen.lastIndexOf(':');
+    String bindHost = colon < 0 ? "127.0.0.1" : listen.substring(0, colon).replaceAll("[\\[\\]]", "");
+    int port;
+    try {
+      port = Integer.parseInt(listen.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      events.record(Severity.ERROR, "system", "gateway",
+          "admin server not started: --admin-listen needs host:port, got " + listen);
+      return;
+    }
+    try {
+      Path[] tls = Certificates.ensure(adminDir, bindHost);
+      server = AdminServer.start(new Api(this), bindHost.isEmpty() ? "0.0.0.0" : bindHost,
+          port, tls[0], tls[1]);
+      SecureFiles.write(adminDir.resolve("endpoint"),
+          (url() + "\n").getBytes(StandardCharsets.UTF_8));
+      events.record(Severity.INFO, "system", "gateway", "admin server listening on " + url());
+    } catch (RuntimeException e) {
+      log.error("admin server cannot start", e);
+      events.record(Severity.ERROR, "system", "gateway",
+          "admin server not started on " + listen + ": " + e.getMessage());
+    }
+    if (!access.passwordSet()) {
+      events.record(Severity.WARNING, "security", "gateway", "no admin password is set: run "
+          + "'./tiergate setup' (or Set-AdminPassword) so the web UI can be used");
+    }
+  }
+
+  private void sampleSafely() {
+    try {
+      history.sample();
+    } catch (RuntimeException e) {
+      log.warn("throughput sample failed", e);
+    }
+  }
+
+  /** The admin server's base URL, e.g. {@code https://127.0.0.1:8080}, or null. */
+  public synchronized String url() {
+    if (server == null) {
+      return null;
+    }
+    var a = server.address();
+    String h = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+    if (h.contains(":")) {
+      h = "[" + h + "]";
+    }
+    return "https://" + h + ":" + a.getPort();
+  }
+
+  /** The service's meters. */
+  public GatewayStats stats() {
+    return stats;
+  }
+
+  /** Records a gateway event (for other components: cloud unreachable, disk nearly full...). */
+  public void event(String severity, String category, String message) {
+    events.record(EventLog.Severity.parse(severity), category, "gateway", message);
+  }
+
+  /** Stops the admin server; removes the local credential and endpoint files. */
+  @Override
+  public synchronized void close() {
+    if (sampler != null) {
+      sampler.shutdownNow();
+    }
+    if (server != null) {
+      server.close();
+      server = null;
+    }
+    access.revokeLocalCredential();
+    try {
+      Files.deleteIfExists(adminDir.resolve("endpoint"));
+    } catch (IOException e) {
+      log.warn("cannot remove {}", adminDir.resolve("endpoint"));
+    }
+  }
+
+  // ---------------------------------------------------------------- for the API
+
+  ApplianceHost host() {
+    return host;
+  }
+
+  EventLog events() {
+    return events;
+  }
+
+  AccessControl access() {
+    return access;
+  }
+
+  VolumeAccess volumeAccess() {
+    return volumeAccess;
+  }
+
+  ThroughputHistory history() {
+    return history;
+  }
+
+  /** Re-exports the targets after the set of volumes or their access changed. */
+  void reexport() {
+    int sessions = host.sessionCount();
+    host.export(targets());
+    if (sessions > 0) {
+      events.record(Severity.WARNING, "iscsi", "gateway", "iSCSI portal restarted to apply a "
+          + "target change: " + sessions + " session(s) must reconnect");
+    }
+  }
+
+  Map<String, Object> volumeJson(VolumeInfo v, boolean withUsage) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", v.name());
+    m.put("sizeBytes", v.sizeBytes());
+    m.put("size", ByteSizes.format(v.sizeBytes()));
+    m.put("chunkSize", v.chunkSize());
+    m.put("tiered", !v.pinned());
+    m.put("pinned", v.pinned());
+    m.put("target", host.iqn(v.name()));
+    m.put("lun", 0);
+    m.put("portal", host.portal());
+    m.put("createdAt", Instant.ofEpochMilli(v.createdMillis()).toString());
+    m.putAll(volumeAccess.get(v.name()).toPublicJson());
+    if (withUsage) {
+      m.put("usage", Api.usageJson(host.engine().usage(v.name())));
+    }
+    return m;
+  }
+
+  Map<String, Object> status() {
+    BlockEngine engine = host.engine();
+    SpaceUsage u = engine.usage();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("state", "running");
+    m.put("startedAt", started.toString());
+    m.put("uptimeSeconds", java.time.Duration.between(started, Instant.now()).getSeconds());
+    Map<String, Object> cap = Api.usageJson(u);
+    cap.put("diskBytes", u.diskBytes());
+    cap.put("capacityBytes", host.capacityBytes() == Long.MAX_VALUE ? null : host.capacityBytes());
+    cap.put("freeBytes", freeBytes());
+    cap.put("usedPercent", round(usedPercent(u)));
+    cap.put("cloudBytes", "not configured");
+    m.put("capacity", cap);
+    m.put("dedupRatio", cap.get("dedupRatio"));
+    m.put("compressionRatio", cap.get("compressionRatio"));
+    double hit = stats.cacheHitPercent();
+    m.put("cacheHitPercent", Double.isNaN(hit) ? null : round(hit));
+    m.put("dirtyBytes", "not configured");
+    m.put("cloud", cloudState());
+    Map<String, Object> iscsi = new LinkedHashMap<>();
+    iscsi.put("portal", host.portal());
+    iscsi.put("sessions", host.sessionCount());
+    m.put("iscsi", iscsi);
+    m.put("volumes", engine.listVolumes().size());
+    m.put("adminPasswordSet", access.passwordSet());
+    m.put("throughput", history.toJson().get("totals"));
+    return m;
+  }
+
+  Map<String, Object> cloudState() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("state", "not configured");
+    m.put("reachable", "not configured");
+    m.put("dirtyBytes", "not configured");
+    m.put("bandwidthLimit", "not configured");
+    return m;
+  }
+
+  byte[] supportBundle() {
+    List<Object> vols = new ArrayList<>();
+    for (VolumeInfo v : host.engine().listVolumes()) {
+      vols.add(volumeJson(v, false));
+    }
+    Map<String, String> settings = new LinkedHashMap<>(host.settings());
+    return SupportBundle.build(settings, status(), vols, events.file(), stats.scrape(),
+        host.dataDir(), volumeAccess.secrets());
+  }
+
+  void writePassphraseFile(char[] passphrase) {
+    CharBuffer cb = CharBuffer.wrap(passphrase);
+    var bb = StandardCharsets.UTF_8.encode(cb);
+    byte[] bytes = new byte[bb.remaining() + 1];
+    bb.get(bytes, 0, bytes.length - 1);
+    bytes[bytes.length - 1] = '\n';
+    try {
+      SecureFiles.write(host.passphraseFile(), bytes);
+    } finally {
+      Arrays.fill(bytes, (byte) 0);
+      if (bb.hasArray()) {
+        Arrays.fill(bb.array(), (byte) 0);
+      }
+    }
+  }
+
+  private Long freeBytes() {
+    try {
+      FileStore fs = Files.getFileStore(host.dataDir());
+      return fs.getUsableSpace();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private double usedPercent(SpaceUsage u) {
+    if (host.capacityBytes() != Long.MAX_VALUE) {
+      return 100.0 * u.storedBytes() / host.capacityBytes();
+    }
+    Long free = freeBytes();
+    if (free == null) {
+      return Double.NaN;
+    }
+    long used = u.diskBytes();
+    return used + free == 0 ? 0 : 100.0 * used / (used + free);
+  }
+
+  private static Double round(double d) {
+    return Double.isNaN(d) ? null : Math.round(d * 100) / 100.0;
+  }
+
+  /** The appliance gauges' view of this gateway. */
+  private final class Gauges implements ApplianceGauges {
+    @Override
+    public int sessions() {
+      return host.sessionCount();
+    }
+
+    @Override
+    public SpaceUsage usage() {
+      return host.engine().usage();
+    }
+
+    @Override
+    public double usedPercent() {
+      return AdminService.this.usedPercent(host.engine().usage());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "AdminService[" + adminDir + "]";
+  }
+}

@@ -1,0 +1,570 @@
+package io.tiergate.gateway.admin;
+
+import io.tiergate.crypto.CryptoException;
+import io.tiergate.crypto.KeyRing;
+import io.tiergate.crypto.PassphrasePolicy;
+import io.tiergate.gateway.admin.AccessControl.Principal;
+import io.tiergate.gateway.admin.EventLog.Severity;
+import io.tiergate.gateway.admin.HttpExchange.Request;
+import io.tiergate.gateway.admin.HttpExchange.Response;
+import io.tiergate.gateway.engine.EngineException;
+import io.tiergate.gateway.engine.SpaceUsage;
+import io.tiergate.gateway.engine.VolumeInfo;
+import io.tiergate.gateway.engine.VolumeSpec;
+import io.tiergate.gateway.metrics.GatewayStats;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The REST API: one table of routes (method, path pattern, whether it changes anything) and
+ * one method per endpoint. {@link #handle} authenticates, dispatches, and maps every failure
+ * to a status in one place: {@link ApiException} as it says, engine codes to 400/404/409, and
+ * anything else to 500 with a reference number that points into the log (never a stack trace
+ * to the client). Every change is audited in the event log with who, what and when.
+ */
+final class Api {
+  private static final Logger log = LoggerFactory.getLogger(Api.class);
+  static final String PREFIX = "/api/v1";
+  private static final Pattern VOLUME_NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{0,62}");
+  private static final String CLOUD_NOT_CONFIGURED =
+      "cloud tier not configured: this gateway keeps all data on local disk";
+
+  @FunctionalInterface
+  private interface Endpoint {
+    Response serve(Request req, Principal who, Matcher path) throws Exception;
+  }
+
+  private record Route(String method, Pattern path, boolean changes, Endpoint endpoint) {}
+
+  private final AdminService service;
+  private final List<Route> routes = new ArrayList<>();
+  private final AtomicLong errorRef = new AtomicLong();
+
+  Api(AdminService service) {
+    this.service = service;
+    route("POST", "/login", false, this::login);
+    route("GET", "/whoami", false, (r, w, m) -> Response.json(200,
+        Map.of("user", w.name(), "role", w.role())));
+    route("GET", "/volumes", false, this::listVolumes);
+    route("POST", "/volumes", true, this::createVolume);
+    route("GET", "/volumes/([^/]+)", false, this::getVolume);
+    route("PATCH", "/volumes/([^/]+)", true, this::setVolume);
+    route("DELETE", "/volumes/([^/]+)", true, this::deleteVolume);
+    route("GET", "/status", false, (r, w, m) -> Response.json(200, service.status()));
+    route("GET", "/history", false, (r, w, m) -> Response.json(200, service.history().toJson()));
+    route("GET", "/events", false, this::events);
+    route("GET", "/support-bundle", false, this::supportBundle);
+    route("PUT", "/security/password", true, this::setPassword);
+    route("PUT", "/security/passphrase", true, this::setPassphrase);
+    route("POST", "/security/rotate-data-key", true, this::rotateDataKey);
+    route("GET", "/tokens", false, (r, w, m) -> Response.json(200,
+        Map.of("tokens", service.access().listTokens())));
+    route("POST", "/tokens", true, this::newToken);
+    route("DELETE", "/tokens/([^/]+)", true, this::revokeToken);
+    route("GET", "/cloud", false, (r, w, m) -> Response.json(200, service.cloudState()));
+    route("PUT", "/cloud/credentials", true, this::cloudNotConfigured);
+    route("POST", "/cloud/test", true, this::cloudNotConfigured);
+    route("PUT", "/cloud/bandwidth", true, this::setBandwidth);
+    route("POST", "/cloud/sync", true, this::cloudNotConfigured);
+    route("POST", "/cloud/evict", true, this::cloudNotConfigured);
+    routes.add(new Route("GET", Pattern.compile("/metrics"), false, (r, w, m) ->
+        new Response(200, GatewayStats.contentType(),
+            service.stats().scrape().getBytes(StandardCharsets.UTF_8), new LinkedHashMap<>())));
+  }
+
+  private void route(String method, String path, boolean changes, Endpoint e) {
+    routes.add(new Route(method, Pattern.compile(Pattern.quote(PREFIX)
+        + path.replace("([^/]+)", "\\E([^/]+)\\Q").replaceFirst("^", "\\\\Q") + "\\E"),
+        changes, e));
+  }
+
+  /** Whether a path belongs to the API (else it is a static file of the web UI). */
+  static boolean isApi(String path) {
+    return path.equals(PREFIX) || path.startsWith(PREFIX + "/") || path.equals("/metrics");
+  }
+
+  /** Serves one request; never throws. */
+  Response handle(Request req) {
+    try {
+      boolean pathKnown = false;
+      for (Route r : routes) {
+        Matcher m = r.path().matcher(req.path());
+        if (!m.matches()) {
+          continue;
+        }
+        pathKnown = true;
+        if (!r.method().equals(req.method())) {
+          continue;
+        }
+        Principal who = null;
+        if (!req.path().equals(PREFIX + "/login")) {
+          who = authenticate(req);
+          if (r.changes() && !who.mayWrite()) {
+            throw ApiException.forbidden("this token is read-only");
+          }
+        }
+        return r.endpoint().serve(req, who, m);
+      }
+      if (pathKnown) {
+        // Authenticate first, so that an unauthenticated caller learns nothing of the routes.
+        authenticate(req);
+        return error(405, "method_not_allowed", req.method() + " is not allowed here", null);
+      }
+      authenticate(req);
+      throw ApiException.notFound("no such endpoint: " + req.path());
+    } catch (ApiException e) {
+      Response r = error(e.status(), e.code(), e.getMessage(), e.field());
+      if (e.status() == 429) {
+        r.header("Retry-After", e.field());
+      }
+      if (e.status() == 401) {
+        r.header("WWW-Authenticate", "Bearer realm=\"tiergate\"");
+      }
+      return r;
+    } catch (EngineException e) {
+      return switch (e.code()) {
+        case NO_SUCH_VOLUME -> error(404, "not_found", e.getMessage(), null);
+        case VOLUME_EXISTS -> error(409, "volume_exists", e.getMessage(), "name");
+        case INVALID_ARGUMENT -> error(400, "invalid_field", e.getMessage(), null);
+        default -> internal(req, e);
+      };
+    } catch (Exception e) {
+      return internal(req, e);
+    }
+  }
+
+  private Response internal(Request req, Exception e) {
+    long ref = errorRef.incrementAndGet();
+    log.error("admin request {} failed (reference {})", req, ref, e);
+    return error(500, "internal_error",
+        "internal error; the gateway log has the details under reference " + ref, null);
+  }
+
+  private static Response error(int status, String code, String message, String field) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("error", message);
+    m.put("code", code);
+    if (field != null && status == 400) {
+      m.put("field", field);
+    }
+    return Response.json(status, m);
+  }
+
+  private Principal authenticate(Request req) {
+    if (req.bearer() == null) {
+      throw ApiException.unauthorized("credentials required: log in, or send an API token as "
+          + "'Authorization: Bearer <token>'");
+    }
+    Principal p = service.access().authenticate(req.bearer());
+    if (p == null) {
+      service.stats().loginFailure();
+      throw ApiException.unauthorized("invalid or expired credentials");
+    }
+    return p;
+  }
+
+  private void audit(Request req, Principal who, String what) {
+    service.events().record(Severity.INFO, "audit", who.name() + "@" + req.client(), what);
+  }
+
+  // ---------------------------------------------------------------- authentication
+
+  private Response login(Request req, Principal ignored, Matcher m) {
+    AccessControl ac = service.access();
+    long wait = ac.retryAfterMillis(req.client());
+    if (wait > 0) {
+      service.events().record(Severity.WARNING, "security", "anonymous@" + req.client(),
+          "login refused: too many failed attempts");
+      throw new ApiException(429, "too_many_attempts",
+          "too many failed logins; try again in " + (wait / 1000 + 1) + " s",
+          String.valueOf(wait / 1000 + 1));
+    }
+    Map<String, Object> body = body(req);
+    char[] password = chars(body, "password", true);
+    try {
+      if (!ac.passwordSet()) {
+        throw ApiException.forbidden("no admin password is set yet: run './tiergate setup' "
+            + "on the appliance");
+      }
+      if (!ac.checkPassword(password)) {
+        ac.failure(req.client());
+        service.stats().loginFailure();
+        service.events().record(Severity.WARNING, "security", "anonymous@" + req.client(),
+            "failed admin login");
+        throw ApiException.unauthorized("wrong password");
+      }
+    } finally {
+      AccessControl.wipe(password);
+    }
+    String token = ac.newSession();
+    service.events().record(Severity.INFO, "audit", "admin@" + req.client(), "logged in");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("token", token);
+    out.put("expiresInSeconds", 12 * 3600);
+    return Response.json(200, out);
+  }
+
+  private Response newToken(Request req, Principal who, Matcher m) {
+    Map<String, Object> body = body(req);
+    String name = string(body, "name", true);
+    if (!name.matches("[A-Za-z0-9_.-]{1,64}")) {
+      throw ApiException.badField("name", "name must be 1-64 of A-Z a-z 0-9 _ . -");
+    }
+    String role = body.containsKey("role") ? string(body, "role", true) : "admin";
+    if (!role.equals("admin") && !role.equals("read-only")) {
+      throw ApiException.badField("role", "role must be admin or read-only");
+    }
+    String[] t = service.access().newApiToken(name, role);
+    audit(req, who, "created API token " + t[0] + " (" + name + ", " + role + ")");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", t[0]);
+    out.put("name", name);
+    out.put("role", role);
+    out.put("token", t[1]);
+    return Response.json(201, out);
+  }
+
+  private Response revokeToken(Request req, Principal who, Matcher m) {
+    if (!service.access().revokeToken(m.group(1))) {
+      throw ApiException.notFound("no API token " + m.group(1));
+    }
+    audit(req, who, "revoked API token " + m.group(1));
+    return Response.noContent();
+  }
+
+  // ---------------------------------------------------------------- volumes
+
+  private Response listVolumes(Request req, Principal who, Matcher m) {
+    List<Object> out = new ArrayList<>();
+    for (VolumeInfo v : service.host().engine().listVolumes()) {
+      out.add(service.volumeJson(v, true));
+    }
+    return Response.json(200, Map.of("volumes", out));
+  }
+
+  private Response getVolume(Request req, Principal who, Matcher m) {
+    return Response.json(200, service.volumeJson(volume(m.group(1)), true));
+  }
+
+  private VolumeInfo volume(String name) {
+    var v = service.host().engine().findVolume(name.toLowerCase(Locale.ROOT));
+    if (v == null) {
+      throw ApiException.notFound("no volume " + name);
+    }
+    return v.info();
+  }
+
+  private Response createVolume(Request req, Principal who, Matcher m) {
+    Map<String, Object> body = body(req);
+    String name = string(body, "name", true).toLowerCase(Locale.ROOT);
+    if (!VOLUME_NAME.matcher(name).matches()) {
+      throw ApiException.badField("name",
+          "name must be 1-63 of a-z 0-9 . - starting with a letter or digit");
+    }
+    long size = size(body, "size", true);
+    long chunk = body.containsKey("chunkSize") ? size(body, "chunkSize", true)
+        : VolumeSpec.DEFAULT_CHUNK_SIZE;
+    if (chunk < (32 << 10) || chunk > (256 << 10) || Long.bitCount(chunk) != 1) {
+      throw ApiException.badField("chunkSize",
+          "chunkSize must be a power of two from 32 KiB to 256 KiB");
+    }
+    boolean pinned = bool(body, "pinned", false);
+    if (body.containsKey("tiered")) {
+      boolean tiered = bool(body, "tiered", true);
+      if (body.containsKey("pinned") && tiered == pinned) {
+        throw ApiException.badField("tiered", "a volume is either tiered or pinned, not both");
+      }
+      pinned = !tiered;
+    }
+    List<String> acl = VolumeAccess.parseAcl(body.get("acl"));
+    VolumeAccess.Chap chap = VolumeAccess.parseChap(body.get("chap"));
+    if (service.host().engine().findVolume(name) != null) {
+      throw ApiException.conflict("volume_exists", "volume exists: " + name);
+    }
+    service.host().engine().createVolume(new VolumeSpec(name, size, (int) chunk, pinned));
+    service.volumeAccess().put(name, new VolumeAccess.Access(acl, chap));
+    service.reexport();
+    audit(req, who, "created volume " + name + " (" + ByteSizes.format(size) + ", "
+        + ByteSizes.format(chunk) + " chunks, " + (pinned ? "pinned" : "tiered")
+        + (acl.isEmpty() ? "" : ", ACL " + acl) + (chap != null ? ", CHAP" : "") + ")");
+    return Response.json(201, service.volumeJson(volume(name), false));
+  }
+
+  private Response setVolume(Request req, Principal who, Matcher m) {
+    VolumeInfo v = volume(m.group(1));
+    Map<String, Object> body = body(req);
+    for (String k : body.keySet()) {
+      if (!List.of("size", "acl", "chap").contains(k)) {
+        throw ApiException.badField(k, "cannot change " + k
+            + " of a volume (changeable: size, acl, chap)");
+      }
+    }
+    List<String> changes = new ArrayList<>();
+    Long newSize = body.containsKey("size") ? size(body, "size", true) : null;
+    if (newSize != null && newSize < v.sizeBytes()) {
+      throw ApiException.badField("size", "volumes can only grow: " + v.name() + " has "
+          + ByteSizes.format(v.sizeBytes()));
+    }
+    VolumeAccess.Access old = service.volumeAccess().get(v.name());
+    List<String> acl = body.containsKey("acl") ? VolumeAccess.parseAcl(body.get("acl"))
+        : old.acl();
+    VolumeAccess.Chap chap = body.containsKey("chap") ? VolumeAccess.parseChap(body.get("chap"))
+        : old.chap();
+    if (newSize != null && newSize != v.sizeBytes()) {
+      service.host().engine().growVolume(v.name(), newSize);
+      changes.add("size " + ByteSizes.format(v.sizeBytes()) + " -> "
+          + ByteSizes.format(newSize));
+    }
+    if (body.containsKey("acl") || body.containsKey("chap")) {
+      service.volumeAccess().put(v.name(), new VolumeAccess.Access(acl, chap));
+      if (body.containsKey("acl")) {
+        changes.add("ACL " + acl);
+      }
+      if (body.containsKey("chap")) {
+        changes.add(chap == null ? "CHAP off" : "CHAP user " + chap.user()
+            + (chap.mutualUser() != null ? " (mutual)" : ""));
+      }
+    }
+    if (!changes.isEmpty()) {
+      service.reexport();
+      audit(req, who, "changed volume " + v.name() + ": " + String.join(", ", changes));
+    }
+    return Response.json(200, service.volumeJson(volume(v.name()), false));
+  }
+
+  private Response deleteVolume(Request req, Principal who, Matcher m) {
+    VolumeInfo v = volume(m.group(1));
+    boolean force = "true".equalsIgnoreCase(req.param("force"));
+    int sessions = service.host().sessionCount();
+    if (sessions > 0 && !force) {
+      throw ApiException.conflict("sessions_logged_in", sessions
+          + " iSCSI session(s) are logged in to this gateway; log them out first, or delete "
+          + "with force=true (their connections are closed)");
+    }
+    service.host().engine().deleteVolume(v.name());
+    service.volumeAccess().remove(v.name());
+    service.stats().removeVolume(v.name());
+    service.reexport();
+    audit(req, who, "deleted volume " + v.name() + (force && sessions > 0
+        ? " (forced, " + sessions + " session(s) closed)" : ""));
+    return Response.noContent();
+  }
+
+  // ---------------------------------------------------------------- events, bundle
+
+  private Response events(Request req, Principal who, Matcher m) {
+    int limit = 100;
+    if (req.param("limit") != null) {
+      try {
+        limit = Integer.parseInt(req.param("limit"));
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > 1000) {
+        throw ApiException.badField("limit", "limit must be a number from 1 to 1000");
+      }
+    }
+    Severity min = req.param("severity") == null ? null : Severity.parse(req.param("severity"));
+    List<Object> out = new ArrayList<>();
+    for (EventLog.Event e : service.events().recent(limit, min, req.param("category"))) {
+      out.add(e.toJson());
+    }
+    return Response.json(200, Map.of("events", out));
+  }
+
+  private Response supportBundle(Request req, Principal who, Matcher m) {
+    byte[] zip = service.supportBundle();
+    audit(req, who, "exported a support package");
+    return new Response(200, "application/zip", zip, new LinkedHashMap<>()).header(
+        "Content-Disposition", "attachment; filename=\"tiergate-support-"
+            + Instant.now().toString().replace(":", "") + ".zip\"");
+  }
+
+  // ---------------------------------------------------------------- security
+
+  private Response setPassword(Request req, Principal who, Matcher m) {
+    Map<String, Object> body = body(req);
+    AccessControl ac = service.access();
+    char[] next = chars(body, "new", true);
+    char[] current = body.containsKey("current") ? chars(body, "current", true) : null;
+    try {
+      String problem = AccessControl.passwordProblem(next);
+      if (problem != null) {
+        throw ApiException.badField("new", problem);
+      }
+      // The local credential proves control of the appliance; anyone else proves the password.
+      if (ac.passwordSet() && !who.name().equals("local")) {
+        if (current == null) {
+          throw ApiException.badField("current", "current password is required");
+        }
+        if (!ac.checkPassword(current)) {
+          service.stats().loginFailure();
+          throw ApiException.forbidden("current password is wrong");
+        }
+      }
+      ac.setPassword(next);
+    } finally {
+      AccessControl.wipe(next);
+      AccessControl.wipe(current);
+    }
+    audit(req, who, "changed the admin password (login sessions ended)");
+    return Response.json(200, Map.of("changed", true));
+  }
+
+  private Response setPassphrase(Request req, Principal who, Matcher m) {
+    Map<String, Object> body = body(req);
+    char[] current = chars(body, "current", true);
+    char[] next = chars(body, "new", true);
+    KeyRing ring = service.host().keyRing();
+    try {
+      try {
+        PassphrasePolicy.standard().check(next);
+      } catch (CryptoException e) {
+        throw ApiException.badField("new", "passphrase too weak: " + e.getMessage());
+      }
+      if (Arrays.equals(current, next)) {
+        throw ApiException.badField("new", "the new passphrase must differ from the current one");
+      }
+      if (ring.slotCount() >= KeyRing.MAX_SLOTS) {
+        throw ApiException.conflict("key_slots_full", "every key slot is in use");
+      }
+      // Add the new slot and persist it before the passphrase file changes, then drop the old
+      // slot: a crash at any point leaves a passphrase file that opens the key ring.
+      try {
+        ring.addSlot(current, next);
+      } catch (CryptoException e) {
+        if (e.code() == CryptoException.Code.WRONG_PASSPHRASE) {
+          throw ApiException.forbidden("current passphrase is wrong; nothing was changed");
+        }
+        throw e;
+      }
+      service.host().saveKeyRing();
+      service.writePassphraseFile(next);
+      ring.removeSlot(current);
+      service.host().saveKeyRing();
+    } finally {
+      AccessControl.wipe(current);
+      AccessControl.wipe(next);
+    }
+    audit(req, who, "changed the passphrase (key slots re-wrapped; data untouched)");
+    return Response.json(200, Map.of("changed", true,
+        "passphraseFile", service.host().passphraseFile().toString()));
+  }
+
+  private Response rotateDataKey(Request req, Principal who, Matcher m) {
+    int id = service.host().keyRing().rotateDataKey();
+    service.host().saveKeyRing();
+    audit(req, who, "rotated the data key: new packs use key " + id);
+    return Response.json(200, Map.of("dataKeyId", id));
+  }
+
+  // ---------------------------------------------------------------- cloud
+
+  private Response setBandwidth(Request req, Principal who, Matcher m) {
+    Map<String, Object> body = body(req);
+    if (body.containsKey("limit") && !(body.get("limit") instanceof String
+        || body.get("limit") instanceof Number)) {
+      throw ApiException.badField("limit", "limit must be a rate like 20MB/s, or 0 for none");
+    }
+    if (body.get("limit") instanceof String s && !s.equals("0")) {
+      try {
+        ByteSizes.parse(s.replaceFirst("(?i)/s$", ""));
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badField("limit", "limit must be a rate like 20MB/s, or 0 for none");
+      }
+    }
+    throw ApiException.conflict("cloud_not_configured", CLOUD_NOT_CONFIGURED);
+  }
+
+  private Response cloudNotConfigured(Request req, Principal who, Matcher m) {
+    throw ApiException.conflict("cloud_not_configured", CLOUD_NOT_CONFIGURED);
+  }
+
+  // ---------------------------------------------------------------- body helpers
+
+  private static Map<String, Object> body(Request req) {
+    if (req.body() == null || req.body().isBlank()) {
+      throw ApiException.badRequest("a JSON object body is required");
+    }
+    try {
+      return Json.parseObject(req.body());
+    } catch (Json.ParseException e) {
+      throw ApiException.badRequest(e.getMessage());
+    }
+  }
+
+  private static String string(Map<String, Object> body, String field, boolean required) {
+    Object v = body.get(field);
+    if (v == null) {
+      if (required) {
+        throw ApiException.badField(field, field + " is required");
+      }
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      throw ApiException.badField(field, field + " must be a string");
+    }
+    return s;
+  }
+
+  private static char[] chars(Map<String, Object> body, String field, boolean required) {
+    String s = string(body, field, required);
+    return s == null ? null : s.toCharArray();
+  }
+
+  private static boolean bool(Map<String, Object> body, String field, boolean dflt) {
+    Object v = body.get(field);
+    if (v == null) {
+      return dflt;
+    }
+    if (!(v instanceof Boolean b)) {
+      throw ApiException.badField(field, field + " must be true or false");
+    }
+    return b;
+  }
+
+  private static long size(Map<String, Object> body, String field, boolean required) {
+    Object v = body.get(field);
+    if (v == null) {
+      throw ApiException.badField(field, field + " is required");
+    }
+    long bytes;
+    if (v instanceof Long l) {
+      bytes = l;
+    } else if (v instanceof String s) {
+      try {
+        bytes = ByteSizes.parse(s);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badField(field, field + ": " + e.getMessage());
+      }
+    } else {
+      throw ApiException.badField(field, field + " must be a size like \"10GiB\" or a byte count");
+    }
+    if (bytes <= 0 || bytes % 512 != 0) {
+      throw ApiException.badField(field, field + " must be a positive multiple of 512 bytes");
+    }
+    return bytes;
+  }
+
+  static Map<String, Object> usageJson(SpaceUsage u) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("provisionedBytes", u.provisionedBytes());
+    m.put("logicalBytes", u.logicalBytes());
+    m.put("uniqueBytes", u.uniqueBytes());
+    m.put("storedBytes", u.storedBytes());
+    m.put("dedupRatio", Math.round(u.dedupRatio() * 100) / 100.0);
+    m.put("compressionRatio", Math.round(u.compressionRatio() * 100) / 100.0);
+    return m;
+  }
+}

@@ -1,0 +1,53 @@
+package io.tiergate.gateway.admin;
+
+import io.tiergate.crypto.KeyRing;
+import io.tiergate.gateway.engine.BlockEngine;
+import io.tiergate.iscsi.TargetConfig;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What the administration service needs of the running gateway. The gateway implements it;
+ * tests can too.
+ */
+public interface ApplianceHost {
+
+  /** The data directory. */
+  Path dataDir();
+
+  /** {@code host:port} the admin server listens on, or {@code off}. */
+  String adminListen();
+
+  /** Local capacity for stored chunk bytes, {@code Long.MAX_VALUE} when unlimited. */
+  long capacityBytes();
+
+  /** The block engine. */
+  BlockEngine engine();
+
+  /** The unlocked key ring. */
+  KeyRing keyRing();
+
+  /** Writes the key ring's current slots to its file, atomically. */
+  void saveKeyRing();
+
+  /** The file the gateway reads its passphrase from at start. */
+  Path passphraseFile();
+
+  /** The IQN a volume is exported under. */
+  String iqn(String volume);
+
+  /** Normal iSCSI sessions logged in. */
+  int sessionCount();
+
+  /** {@code host:port} of the iSCSI portal, or null when not serving. */
+  String portal();
+
+  /**
+   * Serves exactly these targets from now on (restarting the portal on the same address when
+   * they differ from what it serves); null stops the portal.
+   */
+  void export(TargetConfig targets);
+
+  /** The gateway's settings by name, for the support bundle (the service redacts secrets). */
+  Map<String, String> settings();
+}
