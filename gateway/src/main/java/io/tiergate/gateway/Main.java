@@ -1,5 +1,6 @@
 package io.tiergate.gateway;
 
+import io.tiergate.gateway.cli.Cli;
 import io.tiergate.gateway.engine.EngineException;
 import io.tiergate.gateway.engine.SpaceUsage;
 import io.tiergate.gateway.engine.VolumeInfo;
@@ -52,6 +53,12 @@ public final class Main {
     if (!command.equals("run") && System.getProperty(LOG_LEVEL) == null) {
       // One-shot commands print their result; the service's progress log would bury it.
       System.setProperty(LOG_LEVEL, "warn");
+    }
+    // Every Verb-Noun cmdlet, setup and shell belong to the admin CLI; New-Volume and
+    // Get-Volume work directly on the data directory only while no gateway runs on it.
+    if (Cli.handles(command) && (!Set.of("new-volume", "get-volume").contains(command)
+        || Cli.gatewayRunning(args))) {
+      return Cli.run(args, out, err);
     }
     try {
       return switch (command) {
@@ -172,7 +179,8 @@ public final class Main {
     out.println("Tiergate gateway is running.");
     out.println("  data directory: " + config.dataDir().toAbsolutePath());
     out.println("  iSCSI portal: " + a.getHostString() + ":" + a.getPort());
-    out.println("  admin API (not served yet): " + config.adminListen());
+    out.println("  admin API and web UI: " + (gateway.adminUrl() != null ? gateway.adminUrl()
+        : "not serving (" + config.adminListen() + ")"));
     out.println("  targets (LUN 0 each):");
     for (VolumeInfo v : gateway.engine().listVolumes()) {
       out.println("    " + GatewayConfig.iqn(v.name()) + "  " + Sizes.format(v.sizeBytes())

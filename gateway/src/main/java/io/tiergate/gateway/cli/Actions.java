@@ -1,0 +1,404 @@
+package io.tiergate.gateway.cli;
+
+import io.tiergate.gateway.admin.ByteSizes;
+import io.tiergate.gateway.admin.Json;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The cmdlets' actions: each builds a request, calls the API and prints the answer. */
+final class Actions {
+  private Actions() {}
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  @SuppressWarnings("unchecked")
+  static int getVolume(Context ctx, Args a) {
+    Connection.Reply r = a.has("name")
+        ? ctx.call("GET", "/api/v1/volumes/" + enc(a.get("name").toLowerCase(Locale.ROOT)), null)
+        : ctx.call("GET", "/api/v1/volumes", null);
+    if (ctx.printedJson(r)) {
+      return 0;
+    }
+    List<Object> vols = a.has("name") ? List.of(r.json())
+        : (List<Object>) r.json().get("volumes");
+    List<List<String>> rows = new ArrayList<>();
+    for (Object o : vols) {
+      Map<String, Object> v = (Map<String, Object>) o;
+      Map<String, Object> u = (Map<String, Object>) v.get("usage");
+      Map<String, Object> chap = (Map<String, Object>) v.get("chap");
+      List<Object> acl = (List<Object>) v.get("acl");
+      rows.add(List.of(str(v.get("name")), str(v.get("size")),
+          ByteSizes.format(((Number) u.get("logicalBytes")).longValue()),
+          u.get("dedupRatio") + "x", u.get("compressionRatio") + "x",
+          Boolean.TRUE.equals(v.get("pinned")) ? "pinned" : "tiered",
+          acl.isEmpty() ? "any" : String.valueOf(acl.size()),
+          Boolean.TRUE.equals(chap.get("enabled")) ? "yes" : "no",
+          str(v.get("target"))));
+    }
+    ctx.table(List.of("Name", "Size", "Written", "Dedup", "Compr", "Mode", "ACL", "CHAP",
+        "Target"), rows);
+    return 0;
+  }
+
+  static int newVolume(Context ctx, Args a) {
+    if (a.flag("tiered") && a.flag("pinned")) {
+      throw new CliException(CliException.USAGE, "use -Tiered or -Pinned, not both");
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("name", a.get("name").toLowerCase(Locale.ROOT));
+    body.put("size", a.get("size"));
+    if (a.has("chunksize")) {
+      body.put("chunkSize", a.get("chunksize"));
+    }
+    body.put("tiered", !a.flag("pinned"));
+    if (a.has("acl")) {
+      body.put("acl", acl(a.get("acl")));
+    }
+    Object chap = chap(a);
+    if (chap != null) {
+      body.put("chap", chap);
+    }
+    Connection.Reply r = ctx.call("POST", "/api/v1/volumes", body);
+    if (ctx.printedJson(r)) {
+      return 0;
+    }
+    Map<String, Object> v = r.json();
+    ctx.out.println("Created volume " + v.get("name") + ": " + v.get("size") + " thin, "
+        + ByteSizes.format(((Number) v.get("chunkSize")).longValue()) + " chunks, "
+        + (Boolean.TRUE.equals(v.get("pinned")) ? "pinned" : "tiered") + ", target "
+        + v.get("target") + " LUN 0 at " + v.get("portal"));
+    return 0;
+  }
+
+  private static List<String> acl(String s) {
+    if (s.isBlank() || s.equalsIgnoreCase("any") || s.equalsIgnoreCase("none")) {
+      return List.of();
+    }
+    return Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+  }
+
+  private static Map<String, Object> chap(Args a) {
+    if (!a.has("chapuser") && !a.has("chapsecret")) {
+      return null;
+    }
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("user", a.get("chapuser"));
+    c.put("secret", a.get("chapsecret"));
+    if (a.has("mutualchapuser") || a.has("mutualchapsecret")) {
+      c.put("mutualUser", a.get("mutualchapuser"));
+      c.put("mutualSecret", a.get("mutualchapsecret"));
+    }
+    return c;
+  }
+
+  static int setVolume(Context ctx, Args a) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    if (a.has("size")) {
+      body.put("size", a.get("size"));
+    }
+    if (a.has("acl")) {
+      body.put("acl", acl(a.get("acl")));
+    }
+    if (a.flag("nochap")) {
+      body.put("chap", null);
+    } else if (chap(a) != null) {
+      body.put("chap", chap(a));
+    }
+    if (body.isEmpty()) {
+      throw new CliException(CliException.USAGE,
+          "Set-Volume needs -Size, -Acl, -ChapUser/-ChapSecret or -NoChap");
+    }
+    Connection.Reply r = ctx.call("PATCH", "/api/v1/volumes/"
+        + enc(a.get("name").toLowerCase(Locale.ROOT)), body);
+    if (!ctx.printedJson(r)) {
+      ctx.out.println("Updated volume " + r.json().get("name") + ".");
+    }
+    return 0;
+  }
+
+  static int removeVolume(Context ctx, Args a) {
+    String name = a.get("name").toLowerCase(Locale.ROOT);
+    ctx.call("DELETE", "/api/v1/volumes/" + enc(name) + (a.flag("force") ? "?force=true" : ""),
+        null);
+    if (ctx.json) {
+      ctx.out.println(Json.encode(Map.of("deleted", name)));
+    } else {
+      ctx.out.println("Deleted volume " + name + ".");
+    }
+    return 0;
+  }
+
+  @SuppressWarnings("unchecked")
+  static int status(Context ctx, Args a) {
+    Connection.Reply r = ctx.call("GET", "/api/v1/status", null);
+    if (ctx.printedJson(r)) {
+      return 0;
+    }
+    Map<String, Object> s = r.json();
+    Map<String, Object> cap = (Map<String, Object>) s.get("capacity");
+    Map<String, Object> iscsi = (Map<String, Object>) s.get("iscsi");
+    Map<String, Object> cloud = (Map<String, Object>) s.get("cloud");
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"State", str(s.get("state"))});
+    rows.add(new String[] {"Uptime", s.get("uptimeSeconds") + " s"});
+    rows.add(new String[] {"Volumes", str(s.get("volumes"))});
+    rows.add(new String[] {"Provisioned", bytes(cap.get("provisionedBytes"))});
+    rows.add(new String[] {"Written", bytes(cap.get("logicalBytes"))});
+    rows.add(new String[] {"Stored locally", bytes(cap.get("storedBytes"))});
+    rows.add(new String[] {"On disk", bytes(cap.get("diskBytes"))});
+    rows.add(new String[] {"Local capacity used", cap.get("usedPercent") == null ? "n/a"
+        : cap.get("usedPercent") + " %"});
+    rows.add(new String[] {"Dedup ratio", s.get("dedupRatio") + "x"});
+    rows.add(new String[] {"Compression ratio", s.get("compressionRatio") + "x"});
+    rows.add(new String[] {"Cache hit", s.get("cacheHitPercent") == null ? "n/a (no reads yet)"
+        : s.get("cacheHitPercent") + " %"});
+    rows.add(new String[] {"Dirty bytes", str(s.get("dirtyBytes"))});
+    rows.add(new String[] {"Cloud", str(cloud.get("state"))});
+    rows.add(new String[] {"iSCSI portal", str(iscsi.get("portal"))});
+    rows.add(new String[] {"iSCSI sessions", str(iscsi.get("sessions"))});
+    ctx.list(rows);
+    return 0;
+  }
+
+  @SuppressWarnings("unchecked")
+  static int events(Context ctx, Args a) {
+    StringBuilder q = new StringBuilder("?limit=" + enc(a.has("limit") ? a.get("limit") : "20"));
+    if (a.has("severity")) {
+      q.append("&severity=").append(enc(a.get("severity")));
+    }
+    if (a.has("category")) {
+      q.append("&category=").append(enc(a.get("category")));
+    }
+    Connection.Reply r = ctx.call("GET", "/api/v1/events" + q, null);
+    if (ctx.printedJson(r)) {
+      return 0;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    for (Object o : (List<Object>) r.json().get("events")) {
+      Map<String, Object> e = (Map<String, Object>) o;
+      rows.add(List.of(str(e.get("time")).replaceFirst("\\.\\d+Z$", "Z"),
+          str(e.get("severity")).toUpperCase(Locale.ROOT), str(e.get("category")),
+          str(e.get("actor")), str(e.get("message"))));
+    }
+    ctx.table(List.of("Time", "Severity", "Category", "Actor", "Message"), rows);
+    return 0;
+  }
+
+  static int setPassphrase(Context ctx, Args a) {
+    char[] current = a.has("currentpassphrase") ? a.get("currentpassphrase").toCharArray()
+        : ctx.prompter.secret("Current passphrase: ");
+    char[] next = a.has("newpassphrase") ? a.get("newpassphrase").toCharArray()
+        : SetupWizard.askTwice(ctx, "New passphrase (at least 12 characters): ");
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("current", new String(current));
+    body.put("new", new String(next));
+    Arrays.fill(current, '\0');
+    Arrays.fill(next, '\0');
+    Connection.Reply r = ctx.call("PUT", "/api/v1/security/passphrase", body);
+    if (!ctx.printedJson(r)) {
+      ctx.out.println("Passphrase changed: the key slots are re-wrapped and "
+          + r.json().get("passphraseFile") + " holds the new passphrase.");
+    }
+    return 0;
+  }
+
+  static int setAdminPassword(Context ctx, Args a) {
+    char[] next = a.has("newpassword") ? a.get("newpassword").toCharArray()
+        : SetupWizard.askTwice(ctx, "New admin password (at least 12 characters): ");
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("new", new String(next));
+    if (a.has("currentpassword")) {
+      body.put("current", a.get("currentpassword"));
+    }
+    Arrays.fill(next, '\0');
+    Connection.Reply r = ctx.call("PUT", "/api/v1/security/password", body);
+    if (!ctx.printedJson(r)) {
+      ctx.out.println("Admin password changed.");
+    }
+    return 0;
+  }
+
+  static int rotateKey(Context ctx, Args a) {
+    Connection.Reply r = ctx.call("POST", "/api/v1/security/rotate-data-key", Map.of());
+    if (!ctx.printedJson(r)) {
+      ctx.out.println("New data key " + r.json().get("dataKeyId") + " is in use for new packs.");
+    }
+    return 0;
+  }
+
+  static int newToken(Context ctx, Args a) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("name", a.get("name"));
+    body.put("role", a.flag("readonly") ? "read-only" : "admin");
+    Connection.Reply r = ctx.call("POST", "/api/v1/tokens", body);
+    if (!ctx.printedJson(r)) {
+      Map<String, Object> t = r.json();
+      ctx.out.println("Token " + t.get("id") + " (" + t.get("role") + "), shown only now:");
+      ctx.out.println(t.get("token"));
+    }
+    return 0;
+  }
+
+  @SuppressWarnings("unchecked")
+  static int getTokens(Context ctx, Args a) {
+    Connection.Reply r = ctx.call("GET", "/api/v1/tokens", null);
+    if (ctx.printedJson(r)) {
+      return 0;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    for (Object o : (List<Object>) r.json().get("tokens")) {
+      Map<String, Object> t = (Map<String, Object>) o;
+      rows.add(List.of(str(t.get("id")), str(t.get("name")), str(t.get("role")),
+          str(t.get("created"))));
+    }
+    ctx.table(List.of("Id", "Name", "Role", "Created"), rows);
+    return 0;
+  }
+
+  static int removeToken(Context ctx, Args a) {
+    ctx.call("DELETE", "/api/v1/tokens/" + enc(a.get("id")), null);
+    ctx.out.println(ctx.json ? Json.encode(Map.of("revoked", a.get("id")))
+        : "Revoked token " + a.get("id") + ".");
+    return 0;
+  }
+
+  static int supportPackage(Context ctx, Args a) {
+    Connection.Reply r = ctx.call("GET", "/api/v1/support-bundle", null);
+    Path file = Path.of(a.has("path") ? a.get("path")
+        : "tiergate-support-" + Instant.now().toString().replace(":", "") + ".zip");
+    try {
+      Files.write(file, r.bytes());
+    } catch (IOException e) {
+      throw new CliException(CliException.FAILURE, "cannot write " + file + ": "
+          + e.getMessage());
+    }
+    ctx.out.println(ctx.json ? Json.encode(Map.of("path", file.toAbsolutePath().toString(),
+        "bytes", r.bytes().length)) : "Saved support package to " + file.toAbsolutePath()
+        + " (" + ByteSizes.format(r.bytes().length) + ").");
+    return 0;
+  }
+
+  static int connect(Context ctx, Args a) {
+    String server = a.get("server");
+    Path cert = a.has("certificatefile") ? Path.of(a.get("certificatefile")).toAbsolutePath()
+        : null;
+    char[] password = a.has("password") ? a.get("password").toCharArray()
+        : ctx.prompter.secret("Admin password for " + server + ": ");
+    Connection c = new Connection(java.net.URI.create(server), null, cert);
+    Connection.Reply r = c.send("POST", "/api/v1/login", Map.of("password", new String(password)));
+    Arrays.fill(password, '\0');
+    if (r.status() != 200) {
+      String msg;
+      try {
+        msg = String.valueOf(r.json().get("error"));
+      } catch (RuntimeException e) {
+        msg = "HTTP " + r.status();
+      }
+      throw new CliException(r.status() == 401 || r.status() == 403 || r.status() == 429
+          ? CliException.AUTH : CliException.FAILURE, msg);
+    }
+    Map<String, Object> profile = new LinkedHashMap<>();
+    profile.put("server", server);
+    profile.put("token", r.json().get("token"));
+    profile.put("certificate", cert == null ? null : cert.toString());
+    io.tiergate.gateway.admin.LocalAdmin.writeSecret(Context.profileFile(),
+        Json.encode(profile).getBytes(StandardCharsets.UTF_8));
+    ctx.out.println("Connected to " + server + "; session saved in " + Context.profileFile()
+        + " (valid 12 hours).");
+    return 0;
+  }
+
+  static Cmdlets.Action cloud(String method, String path) {
+    return (ctx, a) -> {
+      Map<String, Object> body = new LinkedHashMap<>();
+      if (a.has("limit")) {
+        body.put("limit", a.get("limit"));
+      }
+      if (a.has("container")) {
+        body.put("container", a.get("container"));
+      }
+      if (a.has("wait")) {
+        body.put("wait", a.flag("wait"));
+      }
+      Connection.Reply r = ctx.call(method, path, body);
+      if (!ctx.printedJson(r)) {
+        ctx.out.println(r.body().strip());
+      }
+      return 0;
+    };
+  }
+
+  static int help(Context ctx, Args a) {
+    if (!a.has("name")) {
+      ctx.out.println("Tiergate cmdlets (./tiergate <Cmdlet> [-Parameter value ...]; names are "
+          + "case-insensitive):");
+      List<List<String>> rows = new ArrayList<>();
+      for (Cmdlets.Cmdlet c : Cmdlets.ALL) {
+        rows.add(List.of(c.name(), c.synopsis()));
+      }
+      ctx.table(List.of("Name", "Synopsis"), rows);
+      ctx.out.println();
+      ctx.out.println("Also: ./tiergate run (the gateway), ./tiergate setup, ./tiergate shell.");
+      ctx.out.println("Every cmdlet takes -Json, --data-dir DIR (default ./tiergate-data), "
+          + "--server URL, --token T, --ca FILE.");
+      ctx.out.println("Exit status: 0 ok, 1 failure, 2 bad parameters, 3 not found, "
+          + "4 conflict, 5 not authorised, 6 gateway unreachable.");
+      return 0;
+    }
+    Cmdlets.Cmdlet c = Cmdlets.find(a.get("name"));
+    if (c == null) {
+      throw new CliException(CliException.NOT_FOUND, "no cmdlet " + a.get("name")
+          + "; Get-Help lists them");
+    }
+    ctx.out.println("NAME");
+    ctx.out.println("    " + c.name());
+    ctx.out.println();
+    ctx.out.println("SYNOPSIS");
+    ctx.out.println("    " + c.synopsis());
+    ctx.out.println();
+    ctx.out.println("SYNTAX");
+    StringBuilder syn = new StringBuilder("    " + c.name());
+    for (Cmdlets.Param p : c.params()) {
+      if (Cmdlets.COMMON.contains(p)) {
+        continue;
+      }
+      String one = "-" + p.name() + (p.isSwitch() ? "" : " <" + p.type() + ">");
+      syn.append(' ').append(p.required() ? one : "[" + one + "]");
+    }
+    syn.append(" [-Json]");
+    ctx.out.println(syn);
+    ctx.out.println();
+    ctx.out.println("PARAMETERS");
+    for (Cmdlets.Param p : c.params()) {
+      ctx.out.println("    -" + p.name() + (p.isSwitch() ? "" : " <" + p.type() + ">")
+          + (p.required() ? "  (required)" : "") + (p.positional() ? "  (position 0)" : ""));
+      ctx.out.println("        " + p.help());
+    }
+    ctx.out.println();
+    ctx.out.println("EXAMPLES");
+    for (String e : c.examples()) {
+      ctx.out.println("    PS> " + e);
+    }
+    return 0;
+  }
+
+  private static String str(Object o) {
+    return o == null ? "" : String.valueOf(o);
+  }
+
+  private static String bytes(Object o) {
+    return o instanceof Number n ? ByteSizes.format(n.longValue()) : str(o);
+  }
+}
