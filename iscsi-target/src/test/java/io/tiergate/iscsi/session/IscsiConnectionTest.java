@@ -355,4 +355,36 @@ class IscsiConnectionTest {
     assertEquals(IQN, text.keys().get("TargetName"));
     assertEquals("127.0.0.1:3260,1", text.keys().get("TargetAddress"));
   }
+
+  @Test
+  void silentInitiatorsArePingedThenDropped() throws Exception {
+    Portal keepalive = new Portal(DIRECTORY, Map.of(IQN, units),
+        new NegotiationLimits(65536, 262144, 65536, 8), DEPTH, 100, 200, 1 << 24);
+    EmbeddedChannel ch = new EmbeddedChannel();
+    keepalive.initChannel(ch);
+    channels.add(ch);
+    send(ch, new PduBuilder(0x03).immediate().flags(0x87).itt(1).word(24, cmdSn)
+        .text("InitiatorName=iqn.2026-01.io.tiergate:i2", "TargetName=" + IQN));
+    assertEquals(0x23, received(ch).get(0).opcode());
+    RawPdu ping = null;
+    for (int i = 0; i < 50 && ping == null; i++) {
+      Thread.sleep(20);
+      ch.runScheduledPendingTasks();
+      List<RawPdu> r = received(ch);
+      ping = r.isEmpty() ? null : r.get(0);
+    }
+    assertEquals(0x20, ping.opcode(), "NOP-In keepalive");
+    assertEquals(-1, ping.itt());
+    assertTrue(ping.word(20) != -1, "a target transfer tag to echo");
+    // Answering keeps the connection; silence after the next ping closes it.
+    send(ch, new PduBuilder(0x00).immediate().flags(0x80).itt(-1).word(20, ping.word(20))
+        .word(24, cmdSn));
+    assertTrue(ch.isActive());
+    for (int i = 0; i < 100 && ch.isActive(); i++) {
+      Thread.sleep(20);
+      ch.runScheduledPendingTasks();
+      received(ch);
+    }
+    assertFalse(ch.isActive(), "closed after an unanswered keepalive");
+  }
 }
