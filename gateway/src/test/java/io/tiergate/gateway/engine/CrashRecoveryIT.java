@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kill -9 test: a child JVM ({@link CrashChild}) writes with FUA and flushes, and is killed
- * with SIGKILL at random moments, 20 times. After each kill the engine is reopened here: every
+ * with SIGKILL at random moments (after a random number of operations plus a random delay),
+ * 20 times. After each kill the engine is reopened here: every
  * operation acknowledged as durable reads back (or a later one that may have reached the log),
  * nothing is torn (a slot holds exactly one operation's image), and the invariants hold.
  * Seeded by {@code -Dcrash.seed} (default fixed) for a reproducible schedule.
@@ -53,7 +54,9 @@ class CrashRecoveryIT {
     long durableOps = 0;
     long issuedOps = 0;
     for (int run = 0; run < KILLS; run++) {
-      List<String> lines = runAndKill(run, rnd.nextLong(), 150 + rnd.nextInt(900));
+      // Killed at a random point of its operation stream (not of the clock, so a loaded
+      // machine slows the test down instead of making it vacuous).
+      List<String> lines = runAndKill(run, rnd.nextLong(), 5 + rnd.nextInt(60), rnd.nextInt(30));
       Map<Long, Long> slotOfSeq = new HashMap<>();
       Map<Long, Integer> kindOfSeq = new HashMap<>();
       for (String line : lines) {
@@ -114,7 +117,7 @@ class CrashRecoveryIT {
         assertTrue(e.pending.isEmpty());
       }
     }
-    assertTrue(durableOps > 10 * KILLS && issuedOps > 20 * KILLS,
+    assertTrue(durableOps > KILLS && issuedOps >= 5 * KILLS,
         "too few operations: " + issuedOps + " issued, " + durableOps + " acknowledged with FUA");
     org.slf4j.LoggerFactory.getLogger(CrashRecoveryIT.class).warn(
         "{} SIGKILLs survived: {} operations issued, {} acknowledged with FUA, {} slots checked",
@@ -140,7 +143,8 @@ class CrashRecoveryIT {
     }
   }
 
-  private List<String> runAndKill(int run, long seed, long millisAfterReady) throws Exception {
+  private List<String> runAndKill(int run, long seed, int afterOps, long extraMillis)
+      throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m",
         "-cp", System.getProperty("java.class.path"),
@@ -164,9 +168,10 @@ class CrashRecoveryIT {
       }
     });
     reader.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     synchronized (lines) {
-      while (lines.isEmpty() && p.isAlive() && System.nanoTime() < deadline) {
+      while (lines.stream().filter(l -> l.startsWith("I ")).count() < afterOps && p.isAlive()
+          && System.nanoTime() < deadline) {
         lines.wait(100);
       }
     }
@@ -174,7 +179,7 @@ class CrashRecoveryIT {
       p.destroyForcibly();
       fail("child did not start (run " + run + ")");
     }
-    Thread.sleep(millisAfterReady);
+    Thread.sleep(extraMillis);
     assertTrue(p.isAlive(), "child died on its own in run " + run);
     // Process.destroyForcibly is SIGKILL on Linux.
     p.destroyForcibly();
