@@ -1,0 +1,120 @@
+package io.tiergate.gateway.admin;
+
+import io.tiergate.gateway.Gateway;
+import io.tiergate.gateway.GatewayConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * A real gateway for admin tests: key ring, engine, iSCSI portal and admin server on
+ * ephemeral loopback ports, in a temporary data directory, with an HTTPS client that trusts
+ * its self-signed certificate and knows its local credential.
+ */
+public final class TestGateway implements AutoCloseable {
+  public static final String PASSPHRASE = "correct horse battery staple";
+
+  public final Path dataDir;
+  public final Path passphraseFile;
+  public final Gateway gateway;
+  public final URI url;
+  public final String localToken;
+  private final HttpClient http;
+
+  /** A response. */
+  public record Reply(int status, String body, java.net.http.HttpHeaders headers) {
+    public Map<String, Object> json() {
+      return Json.parseObject(body);
+    }
+  }
+
+  private TestGateway(Path dir) throws IOException {
+    this.dataDir = dir.resolve("data");
+    this.passphraseFile = dir.resolve("passphrase");
+    if (!Files.exists(passphraseFile)) {
+      Files.writeString(passphraseFile, PASSPHRASE + "\n");
+    }
+    gateway = Gateway.open(new GatewayConfig(dataDir, "127.0.0.1", 0, "127.0.0.1:0",
+        passphraseFile, Long.MAX_VALUE));
+    gateway.ensureDemoVolume();
+    gateway.serve();
+    url = URI.create(gateway.adminUrl());
+    localToken = Files.readString(dataDir.resolve("admin/local-credential")).trim();
+    http = HttpClient.newBuilder().sslContext(trusting(dataDir.resolve("admin/tls.crt")))
+        .connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  /** Starts a gateway in {@code dir} (reusing its data when present). */
+  public static TestGateway start(Path dir) throws IOException {
+    return new TestGateway(dir);
+  }
+
+  /** The iSCSI portal as host:port. */
+  public String portal() {
+    var a = gateway.iscsiAddress();
+    return a.getHostString() + ":" + a.getPort();
+  }
+
+  public Reply call(String method, String path, String token, String body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(url.resolve(path))
+        .timeout(Duration.ofSeconds(60))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    try {
+      HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+      return new Reply(r.statusCode(), new String(r.body(), StandardCharsets.ISO_8859_1),
+          r.headers());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Calls as the local administrator. */
+  public Reply admin(String method, String path, String body) {
+    return call(method, path, localToken, body);
+  }
+
+  static SSLContext trusting(Path cert) {
+    try (InputStream in = Files.newInputStream(cert)) {
+      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+      ks.load(null, null);
+      ks.setCertificateEntry("gw", CertificateFactory.getInstance("X.509")
+          .generateCertificate(in));
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      return ctx;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    gateway.close();
+  }
+}
