@@ -80,6 +80,11 @@ public final class BlockDeviceLogicalUnits implements LogicalUnits {
   @Override
   public CompletableFuture<ScsiResult> execute(ScsiCommand command) {
     CompletableFuture<ScsiResult> future = new CompletableFuture<>();
+    if (command.cdb() == null || command.cdb().length == 0) {
+      release(command);
+      future.complete(ErrorMapper.fromScsi(ScsiException.invalidOpcode(), -1));
+      return future;
+    }
     Task task = new Task(command, units.get(command.lun()));
     TaskKey key = new TaskKey(command.nexus(), command.lun(), command.initiatorTaskTag());
     tasks.put(key, task);

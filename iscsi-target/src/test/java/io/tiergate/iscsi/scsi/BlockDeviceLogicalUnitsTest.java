@@ -123,6 +123,7 @@ class BlockDeviceLogicalUnitsTest {
   @Test
   void unknownOpcodesAndServiceActions() {
     try (Harness h = new Harness()) {
+      h.run(new byte[0]).assertSense(Sense.ILLEGAL_REQUEST, 0x2000);
       h.run(cdb(0xC0, 0, 0, 0, 0, 0)).assertSense(Sense.ILLEGAL_REQUEST, 0x2000);
       byte[] c = new byte[16];
       c[0] = (byte) 0x9E;
