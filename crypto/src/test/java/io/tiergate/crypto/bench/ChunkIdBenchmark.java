@@ -56,6 +56,7 @@ public class ChunkIdBenchmark {
     random.nextBytes(key);
     raw = Mac.getInstance("HmacSHA256");
     raw.init(new SecretKeySpec(key, "HmacSHA256"));
+    Prewarm.hmac(hasher);
   }
 
   @TearDown(Level.Trial)
