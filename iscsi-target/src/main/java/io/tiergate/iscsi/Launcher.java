@@ -22,7 +22,14 @@ import java.util.concurrent.CountDownLatch;
  *     [--queue-depth N] [--portal HOST:PORT] [--io-threads N] [--event-loops N]
  * </pre>
  *
- * Runs until interrupted (SIGINT/SIGTERM).
+ * Runs until interrupted (SIGINT/SIGTERM). To start it from a script without packaging:
+ *
+ * <pre>
+ * mvn -q -pl iscsi-target compile dependency:build-classpath -Dmdep.outputFile=cp.txt
+ * java -cp iscsi-target/target/classes:$(cat iscsi-target/cp.txt) io.tiergate.iscsi.Launcher ...
+ * </pre>
+ *
+ * ({@code bench/iscsi-vs-tgt} does exactly this.)
  */
 public final class Launcher {
   private Launcher() {}

@@ -272,7 +272,15 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       ctx.pipeline().addBefore(ctx.name(), "keepalive",
           new NopKeepaliveHandler(portal.nopIntervalMillis(), portal.nopTimeoutMillis()));
     }
-    log.debug("{}: full feature phase, {}", ctx.channel().remoteAddress(), params);
+    if (params.discovery()) {
+      log.debug("{}: discovery session for {}", ctx.channel().remoteAddress(),
+          params.initiatorName());
+    } else {
+      log.info("{}: {} logged in to {} (ISID 0x{}, TSIH {}, digests {}/{})",
+          ctx.channel().remoteAddress(), params.initiatorName(), params.targetName(),
+          String.format("%012x", loginIsid), session.tsih,
+          params.headerDigest() ? "CRC32C" : "None", params.dataDigest() ? "CRC32C" : "None");
+    }
   }
 
   // --------------------------------------------------------- full feature
