@@ -26,11 +26,17 @@ public final class Cli {
   }
 
   /**
-   * Whether a gateway is running on the data directory named by {@code --data-dir} in {@code
-   * args} (default {@code ./tiergate-data}) and answering its admin port.
+   * Whether {@code args} address a running gateway: a remote one ({@code --server} or {@code
+   * TIERGATE_SERVER}), or one running on the data directory named by {@code --data-dir}
+   * (default {@code ./tiergate-data}) and answering its admin port.
    */
   public static boolean gatewayRunning(String[] args) {
-    return Connection.local(dataDir(args)) != null;
+    for (String a : args) {
+      if (a.startsWith("-") && Args.key(a.split("=", 2)[0]).equals("server")) {
+        return true;
+      }
+    }
+    return System.getenv("TIERGATE_SERVER") != null || Connection.local(dataDir(args)) != null;
   }
 
   private static Path dataDir(String[] args) {

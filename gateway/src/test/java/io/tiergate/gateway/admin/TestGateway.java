@@ -44,6 +44,7 @@ public final class TestGateway implements AutoCloseable {
   private TestGateway(Path dir) throws IOException {
     this.dataDir = dir.resolve("data");
     this.passphraseFile = dir.resolve("passphrase");
+    Files.createDirectories(dir);
     if (!Files.exists(passphraseFile)) {
       Files.writeString(passphraseFile, PASSPHRASE + "\n");
     }

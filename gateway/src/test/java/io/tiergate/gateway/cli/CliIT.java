@@ -1,0 +1,242 @@
+package io.tiergate.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tiergate.gateway.Main;
+import io.tiergate.gateway.admin.Json;
+import io.tiergate.gateway.admin.TestGateway;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The admin CLI as an administrator runs it: each command is a separate {@code java ...
+ * Main <cmdlet>} process (one through the {@code ./tiergate} script) against a running
+ * gateway found through {@code --data-dir}; checks output, {@code -Json} parsing and exit
+ * codes.
+ */
+class CliIT {
+  @TempDir
+  static Path tmp;
+  static TestGateway gw;
+  static String dd;
+
+  record Result(int code, String out, String err) {
+    Map<String, Object> json() {
+      return Json.parseObject(out);
+    }
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    gw = TestGateway.start(tmp.resolve("gw"));
+    dd = "--data-dir=" + gw.dataDir;
+  }
+
+  @AfterAll
+  static void stop() {
+    gw.close();
+  }
+
+  static Result cli(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        Main.class.getName()));
+    cmd.addAll(List.of(args));
+    return exec(cmd);
+  }
+
+  static Result exec(List<String> cmd) throws Exception {
+    Path out = Files.createTempFile(tmp, "out", ".txt");
+    Path err = Files.createTempFile(tmp, "err", ".txt");
+    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(cmd + " timed out");
+    }
+    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void volumeLifecycleWithTablesJsonAndCaseInsensitiveNames() throws Exception {
+    Result created = cli("new-volume", "-NAME", "CliVol", "-size", "1GiB", "-tiered", dd);
+    assertEquals(0, created.code(), created.err());
+    assertTrue(created.out().contains("Created volume clivol: 1 GiB thin, 64 KiB chunks, tiered,"
+        + " target iqn.2026-11.io.tiergate:clivol LUN 0 at " + gw.portal()), created.out());
+
+    Result table = cli("Get-Volume", dd);
+    assertEquals(0, table.code(), table.err());
+    assertTrue(table.out().startsWith("Name "), table.out());
+    assertTrue(table.out().contains("clivol 1 GiB"), table.out());
+    assertTrue(table.out().contains("iqn.2026-11.io.tiergate:demo"), table.out());
+
+    Result json = cli("Get-Volume", "clivol", "-Json", dd);
+    assertEquals(0, json.code(), json.err());
+    Map<String, Object> v = json.json();
+    assertEquals("clivol", v.get("name"));
+    assertEquals(true, v.get("tiered"));
+    assertEquals(1L << 30, v.get("sizeBytes"));
+
+    Result all = cli("GET-VOLUME", "-json", dd);
+    List<Object> vols = (List<Object>) all.json().get("volumes");
+    assertEquals(2, vols.size(), all.out());
+
+    assertEquals(0, cli("Set-Volume", "clivol", "-Size", "2GiB", "-Acl",
+        "iqn.1994-05.com.redhat:a,iqn.1994-05.com.redhat:b", "-ChapUser", "u",
+        "-ChapSecret", "twelve chars", dd).code());
+    Map<String, Object> after = cli("Get-Volume", "-Name", "clivol", "-Json", dd).json();
+    assertEquals(2L << 30, after.get("sizeBytes"));
+    assertEquals(2, ((List<Object>) after.get("acl")).size());
+    assertEquals(true, ((Map<String, Object>) after.get("chap")).get("enabled"));
+
+    Result removed = cli("Remove-Volume", "clivol", dd);
+    assertEquals(0, removed.code(), removed.err());
+    assertEquals(3, cli("Get-Volume", "clivol", dd).code());
+  }
+
+  @Test
+  void exitCodesSayWhatWentWrong() throws Exception {
+    Result dup = cli("New-Volume", "-Name", "demo", "-Size", "1GiB", dd);
+    assertEquals(4, dup.code());
+    assertTrue(dup.err().contains("volume exists: demo"), dup.err());
+    Result badSize = cli("New-Volume", "-Name", "x", "-Size", "huge", dd);
+    assertEquals(2, badSize.code());
+    assertTrue(badSize.err().contains("(parameter: size)"), badSize.err());
+    Result badParam = cli("Get-Volume", "-Colour", "red", dd);
+    assertEquals(2, badParam.code());
+    assertTrue(badParam.err().contains("Colour"), badParam.err());
+    assertEquals(2, cli("New-Volume", "-Name", "x", dd).code());
+    assertEquals(2, cli("Frobnicate-Volume", dd).code());
+    assertEquals(3, cli("Remove-Volume", "nothing", dd).code());
+    Result cloud = cli("Start-CloudSync", "-Wait", dd);
+    assertEquals(4, cloud.code());
+    assertTrue(cloud.err().contains("cloud tier not configured"), cloud.err());
+    for (String c : List.of("Test-CloudConnection", "Clear-Cache")) {
+      assertEquals(4, cli(c, dd).code(), c);
+    }
+    assertEquals(4, cli("Set-BandwidthLimit", "20MB/s", dd).code());
+    Path empty = Files.createDirectories(tmp.resolve("nothing-here"));
+    Result none = cli("Get-ApplianceStatus", "--data-dir", empty.toString());
+    assertEquals(6, none.code(), none.err());
+    Result wrong = cli("Get-ApplianceStatus", "--server", gw.url.toString(), "--token",
+        "tg_not-a-token", "--ca", gw.dataDir.resolve("admin/tls.crt").toString());
+    assertEquals(5, wrong.code(), wrong.err());
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void statusEventsTokensHelpAndSupportPackage() throws Exception {
+    Result status = cli("Get-ApplianceStatus", dd);
+    assertEquals(0, status.code(), status.err());
+    assertTrue(status.out().contains("Dedup ratio"), status.out());
+    assertTrue(status.out().contains("Cloud               : not configured"), status.out());
+    Map<String, Object> s = cli("Get-ApplianceStatus", "-Json", dd).json();
+    assertEquals("running", s.get("state"));
+
+    Result events = cli("Get-Event", "-Limit", "5", "-Json", dd);
+    assertEquals(0, events.code(), events.err());
+    assertFalse(((List<Object>) events.json().get("events")).isEmpty());
+
+    Result token = cli("New-ApiToken", "-Name", "scripts", "-ReadOnly", "-Json", dd);
+    assertEquals(0, token.code(), token.err());
+    String t = (String) token.json().get("token");
+    String[] remote = {"--server", gw.url.toString(), "--token", t, "--ca",
+        gw.dataDir.resolve("admin/tls.crt").toString()};
+    List<String> get = new ArrayList<>(List.of("Get-ApplianceStatus", "-Json"));
+    get.addAll(List.of(remote));
+    assertEquals(0, cli(get.toArray(String[]::new)).code());
+    List<String> create = new ArrayList<>(List.of("New-Volume", "-Name", "ro", "-Size", "1GiB"));
+    create.addAll(List.of(remote));
+    assertEquals(5, cli(create.toArray(String[]::new)).code(), "read-only token may not create");
+    assertTrue(cli("Get-ApiToken", dd).out().contains("scripts"));
+
+    Result help = cli("Get-Help", "new-volume", dd);
+    assertEquals(0, help.code());
+    assertTrue(help.out().contains("SYNTAX") && help.out().contains("EXAMPLES")
+        && help.out().contains("-Size <Size>") && help.out().contains("PS> ./tiergate New-Volume"),
+        help.out());
+    assertTrue(cli("Get-Help").out().contains("Invoke-SetupWizard"));
+
+    Path zip = tmp.resolve("support.zip");
+    Result bundle = cli("Export-SupportPackage", "-Path", zip.toString(), dd);
+    assertEquals(0, bundle.code(), bundle.err());
+    try (ZipFile z = new ZipFile(zip.toFile())) {
+      assertTrue(z.getEntry("metrics.txt") != null && z.getEntry("events.jsonl") != null);
+    }
+  }
+
+  @Test
+  void theTiergateScriptRunsCmdletsAgainstTheLocalGateway() throws Exception {
+    Path script = Path.of("..", "tiergate").toAbsolutePath().normalize();
+    Result r = exec(List.of(script.toString(), "Get-Volume", "-Json", "--data-dir",
+        gw.dataDir.toString()));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("\"demo\""), r.out());
+  }
+
+  @Test
+  void setupWizardRunsUnattendedAndRefusesAWeakPassphrase() throws Exception {
+    Path fresh = tmp.resolve("fresh");
+    Result weak = cli("setup", "--data-dir", fresh.toString(), "-AdminPassword",
+        "admin password 1", "-Passphrase", "short", "-NonInteractive");
+    assertEquals(2, weak.code(), weak.out() + weak.err());
+    assertTrue(weak.err().contains("passphrase too weak"), weak.err());
+    Result missing = cli("Invoke-SetupWizard", "--data-dir", fresh.toString(), "-NonInteractive");
+    assertEquals(2, missing.code());
+    Result ok = cli("Invoke-SetupWizard", "--data-dir", fresh.toString(), "-AdminPassword",
+        "admin password 1", "-Passphrase", "a long enough passphrase", "-IscsiListen",
+        "127.0.0.1:3270", "-AdminListen", "127.0.0.1:8470", "-NonInteractive");
+    assertEquals(0, ok.code(), ok.out() + ok.err());
+    String conf = Files.readString(fresh.resolve("tiergate.conf"));
+    assertTrue(conf.contains("iscsi-listen = 127.0.0.1:3270"), conf);
+    assertTrue(conf.contains("admin-listen = 127.0.0.1:8470"), conf);
+    assertTrue(conf.contains("passphrase-file = " + fresh.toAbsolutePath().resolve("passphrase")),
+        conf);
+    assertEquals("a long enough passphrase",
+        Files.readString(fresh.resolve("passphrase")).trim());
+    assertEquals("rw-------", PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(fresh.resolve("passphrase"))));
+    assertFalse(Files.readString(fresh.resolve("admin/credentials.json"))
+        .contains("admin password 1"));
+    assertFalse(ok.out().contains("a long enough passphrase"), "secret echoed");
+  }
+
+  @Test
+  void shellCompletesCmdletsParametersAndVolumeNames() {
+    Context ctx = new Context(new PrintStream(new ByteArrayOutputStream()),
+        new PrintStream(new ByteArrayOutputStream()), Context.consolePrompter());
+    ctx.dataDir = gw.dataDir;
+    Shell.CmdletCompleter c = new Shell.CmdletCompleter(ctx);
+    assertTrue(c.candidates(List.of(""), 0).containsAll(List.of("Get-Volume", "New-Volume",
+        "Invoke-SetupWizard", "Get-Help")));
+    assertTrue(c.candidates(List.of("New-Volume", "-"), 1).containsAll(List.of("-Name", "-Size",
+        "-Tiered", "-Pinned", "-Json", "--data-dir")));
+    assertTrue(c.candidates(List.of("remove-volume", "-Name", ""), 2).contains("demo"));
+    assertTrue(c.candidates(List.of("Get-Volume", ""), 1).contains("demo"));
+    assertTrue(c.candidates(List.of("Get-Help", ""), 1).contains("Set-Passphrase"));
+    // The shell runs a line of words the same way as the command line does.
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Context run = new Context(new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream()), Context.consolePrompter());
+    run.dataDir = gw.dataDir;
+    assertEquals(0, Cli.execute(List.of("Get-Volume", "-Name", "demo"), run));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("demo"));
+  }
+}
