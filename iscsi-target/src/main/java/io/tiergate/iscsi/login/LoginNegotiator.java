@@ -362,7 +362,7 @@ public final class LoginNegotiator {
         case "DataPDUInOrder":
         case "DataSequenceInOrder": {
           // OR with the target's Yes.
-          answer.put(key, bool(value) == null ? "Reject" : "Yes");
+          answer.put(key, bool(value) == null ? "Reject" : discovery ? "Irrelevant" : "Yes");
           break;
         }
         case "IFMarker":
@@ -395,6 +395,10 @@ public final class LoginNegotiator {
         default:
           answer.put(key, "NotUnderstood");
       }
+    }
+    if (answer.containsKey("FirstBurstLength") && !discovery && initialR2T && !immediateData) {
+      // No unsolicited data at all: the key does not apply (RFC 7143 section 13.14).
+      answer.put("FirstBurstLength", "Irrelevant");
     }
     if (chapName != null || chapResponse != null) {
       if (chap == null) {

@@ -133,6 +133,22 @@ class LoginNegotiatorTest {
   }
 
   @Test
+  void keysThatDoNotApplyAreIrrelevant() throws Exception {
+    LoginNegotiator.Reply reply = negotiator.handle(request(true, 1, 3,
+        "InitiatorName=" + INITIATOR, "TargetName=" + TARGET, "FirstBurstLength=65536",
+        "InitialR2T=Yes", "ImmediateData=No"));
+    assertEquals("Irrelevant", keys(reply).get("FirstBurstLength"));
+    LoginNegotiator discovery = new LoginNegotiator(DIRECTORY, NegotiationLimits.defaults(), "t");
+    Map<String, String> k = keys(discovery.handle(request(true, 1, 3,
+        "InitiatorName=" + INITIATOR, "SessionType=Discovery", "InitialR2T=No",
+        "DataPDUInOrder=Yes", "MaxRecvDataSegmentLength=8192")));
+    assertEquals("Irrelevant", k.get("InitialR2T"));
+    assertEquals("Irrelevant", k.get("DataPDUInOrder"));
+    assertEquals("262144", k.get("MaxRecvDataSegmentLength"));
+    assertNull(k.get("TargetPortalGroupTag"));
+  }
+
+  @Test
   void malformedValuesAreRejectedKeyByKey() throws Exception {
     LoginNegotiator.Reply reply = negotiator.handle(request(false, 1, 0,
         "InitiatorName=" + INITIATOR, "TargetName=" + TARGET, "MaxBurstLength=12",
