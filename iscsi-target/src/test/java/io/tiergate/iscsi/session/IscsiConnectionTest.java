@@ -387,4 +387,73 @@ class IscsiConnectionTest {
     }
     assertFalse(ch.isActive(), "closed after an unanswered keepalive");
   }
+
+  @Test
+  void longSendTargetsAnswersAreContinuedWithTheCBit() {
+    List<TargetDirectory.Entry> many = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      many.add(new TargetDirectory.Entry("iqn.2026-01.io.tiergate:target-number-" + i, Set.of(),
+          null));
+    }
+    TargetDirectory big = new TargetDirectory() {
+      @Override
+      public Entry target(String name) {
+        return many.stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
+      }
+
+      @Override
+      public List<Entry> targets() {
+        return many;
+      }
+
+      @Override
+      public ChapCredentials discoveryChap() {
+        return null;
+      }
+
+      @Override
+      public int portalGroupTag() {
+        return 1;
+      }
+
+      @Override
+      public String portalAddress(InetSocketAddress local) {
+        return "192.0.2.7:3260";
+      }
+    };
+    Portal discovery = new Portal(big, Map.of(), NegotiationLimits.defaults(), DEPTH, 0, 0,
+        1 << 20);
+    EmbeddedChannel ch = new EmbeddedChannel();
+    discovery.initChannel(ch);
+    channels.add(ch);
+    send(ch, new PduBuilder(0x03).immediate().flags(0x87).itt(1).word(24, 1)
+        .text("InitiatorName=iqn.2026-01.io.tiergate:i3", "SessionType=Discovery",
+            "MaxRecvDataSegmentLength=512"));
+    assertEquals(0, received(ch).get(0).byteAt(36));
+    send(ch, new PduBuilder(0x04).immediate().flags(0x80).itt(2).word(20, -1).word(24, 1)
+        .text("SendTargets=All"));
+    StringBuilder text = new StringBuilder();
+    int responses = 0;
+    while (true) {
+      RawPdu r = received(ch).get(0);
+      assertEquals(0x24, r.opcode());
+      assertTrue(r.data().length <= 512);
+      text.append(new String(r.data(), java.nio.charset.StandardCharsets.UTF_8));
+      responses++;
+      if ((r.flags() & 0x80) != 0) {
+        assertEquals(-1, r.word(20), "final response carries no transfer tag");
+        break;
+      }
+      assertEquals(0x40, r.flags(), "C bit until the last");
+      assertTrue(r.word(20) != -1);
+      send(ch, new PduBuilder(0x04).immediate().flags(0x80).itt(2).word(20, r.word(20))
+          .word(24, 1));
+    }
+    assertTrue(responses > 5, "split over several responses: " + responses);
+    for (int i = 0; i < 40; i++) {
+      assertTrue(text.indexOf("TargetName=iqn.2026-01.io.tiergate:target-number-" + i + "\0")
+          >= 0);
+    }
+    assertEquals(80, text.toString().split("\0").length);
+  }
 }
