@@ -1,0 +1,99 @@
+package io.tiergate.gateway.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tiergate.gateway.admin.TestGateway;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The web UI in a real headless Chromium (Debian's {@code chromium}, which ./test installs):
+ * log in, create a volume from the volumes page, see it listed with the address to connect to,
+ * connect to exactly that address with qemu-img and write, then see the dashboard's written
+ * bytes change and the creation in the events page.
+ */
+class WebUiIT {
+  private static final String PASSWORD = "web admin password";
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void logInCreateAVolumeConnectAndSeeTheMetricMove() throws Exception {
+    try (TestGateway gw = TestGateway.start(tmp.resolve("gw"));
+        Chromium browser = Chromium.start(tmp.resolve("chromium-profile"))) {
+      assertEquals(200, gw.admin("PUT", "/api/v1/security/password",
+          "{\"new\":\"" + PASSWORD + "\"}").status());
+
+      browser.navigate(gw.url + "/");
+      browser.waitFor("!document.getElementById('view-login').hidden", WAIT);
+      browser.type("password", "not the password");
+      browser.eval("document.getElementById('login').click(); true");
+      browser.waitFor("document.getElementById('message').textContent.includes('wrong password')",
+          WAIT);
+      browser.type("password", PASSWORD);
+      browser.eval("document.getElementById('login').click(); true");
+      browser.waitFor("!document.getElementById('view-dashboard').hidden", WAIT);
+      browser.waitFor("document.getElementById('metric-write-bytes').textContent === '0 B'", WAIT);
+      browser.waitFor("document.querySelectorAll('#chart-capacity path').length > 0", WAIT);
+      browser.waitFor("document.getElementById('cloud-state').textContent === 'not configured'",
+          WAIT);
+
+      browser.eval("document.getElementById('nav-volumes').click(); true");
+      browser.waitFor("!document.getElementById('view-volumes').hidden", WAIT);
+      browser.waitFor("document.querySelector('tr[data-volume=\"demo\"]') !== null", WAIT);
+      browser.type("new-name", "webvol");
+      browser.type("new-size", "64MiB");
+      browser.eval("document.getElementById('create').click(); true");
+      browser.waitFor("document.querySelector('tr[data-volume=\"webvol\"] .connect') !== null",
+          WAIT);
+      String connect = (String) browser.eval(
+          "document.querySelector('tr[data-volume=\"webvol\"] .connect').textContent");
+      assertEquals("iscsi://" + gw.portal() + "/iqn.2026-11.io.tiergate:webvol/0", connect);
+
+      // Connect where the page says, and write.
+      byte[] data = new byte[4 << 20];
+      new Random(7).nextBytes(data);
+      Path image = tmp.resolve("data.img");
+      Files.write(image, data);
+      run("qemu-img", "convert", "-n", "-O", "raw", image.toString(), connect);
+
+      browser.eval("document.getElementById('nav-dashboard').click(); true");
+      browser.waitFor("document.getElementById('metric-write-bytes').textContent === '4.0 MiB'",
+          WAIT);
+
+      browser.eval("document.getElementById('nav-events').click(); true");
+      browser.waitFor("document.getElementById('events-table').innerText"
+          + ".includes('created volume webvol')", WAIT);
+
+      // Bad input is shown, not swallowed.
+      browser.eval("document.getElementById('nav-volumes').click(); true");
+      browser.waitFor("!document.getElementById('view-volumes').hidden", WAIT);
+      browser.type("new-name", "webvol");
+      browser.type("new-size", "64MiB");
+      browser.eval("document.getElementById('create').click(); true");
+      browser.waitFor("document.getElementById('message').textContent"
+          + ".includes('volume exists: webvol')", WAIT);
+      assertTrue(gw.admin("GET", "/api/v1/events?category=audit", null).body()
+          .contains("admin@127.0.0.1"), "the browser's actions are audited as the admin");
+    }
+  }
+
+  private static void run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(String.join(" ", cmd) + " timed out");
+    }
+    assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + out);
+  }
+}
