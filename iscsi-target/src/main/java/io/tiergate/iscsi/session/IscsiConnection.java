@@ -45,6 +45,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +71,13 @@ import org.slf4j.LoggerFactory;
 final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(IscsiConnection.class);
   private static final int RECENT_TAGS = 64;
-  private static final int LOGIN_MAX_DATA_SEGMENT = 8192;
+  /** A connection that has not completed login by then is dropped. */
+  private static final long LOGIN_TIMEOUT_SECONDS = 30;
+  /**
+   * Write data being gathered on one connection is bounded: past this, new writes get TASK SET
+   * FULL, so that a flood of large ExpectedDataTransferLengths cannot exhaust memory.
+   */
+  static final long MAX_GATHERING_BYTES = 256L << 20;
   private static final byte[] INVALID_FIELD_IN_CDB = {
       0x70, 0, 0x05, 0, 0, 0, 0, 0x0a, 0, 0, 0, 0, 0x24, 0, 0, 0, 0, 0};
 
@@ -96,6 +103,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private int loginCmdSn;
 
   private final Map<Integer, Task> tasks = new HashMap<>();
+  private long gatheringBytes;
   private final int[] recentTags = new int[RECENT_TAGS];
   private int recentIndex;
   private int nextTtt = 1;
@@ -115,6 +123,12 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
     String peer = String.valueOf(ctx.channel().remoteAddress());
     negotiator = new LoginNegotiator(portal.directory(), portal.limits(), peer);
+    ctx.executor().schedule(() -> {
+      if (phase == Phase.LOGIN && ctx.channel().isOpen()) {
+        log.info("{}: login not completed within {} s, closing", peer, LOGIN_TIMEOUT_SECONDS);
+        close();
+      }
+    }, LOGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
   }
 
   @Override
@@ -354,6 +368,12 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         finishWithoutExecuting(task, ScsiResult.CHECK_CONDITION, INVALID_FIELD_IN_CDB);
         return;
       }
+      if (gatheringBytes + expected > MAX_GATHERING_BYTES) {
+        finishWithoutExecuting(task, ScsiResult.TASK_SET_FULL, new byte[0]);
+        return;
+      }
+      gatheringBytes += expected;
+      task.gathering = expected;
       task.buffer = ctx.alloc().directBuffer(expected, expected);
       task.buffer.writeBytes(immediate);
       task.received = immediateLength;
@@ -470,6 +490,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
 
   private void execute(Task task) {
     task.executing = true;
+    stopGathering(task);
     ByteBuf dataOut = task.buffer != null ? task.buffer : Unpooled.EMPTY_BUFFER;
     task.buffer = null;
     ScsiCommand command = new ScsiCommand(nexus, task.lun, task.cdb, dataOut,
@@ -559,12 +580,18 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void finishWithoutExecuting(Task task, int status, byte[] sense) {
+    stopGathering(task);
     tasks.remove(task.itt);
     remember(task.itt);
     window.finished();
     task.releaseBuffer();
     ctx.writeAndFlush(new ScsiResponse(task.itt, 0x00, status, false, false, 0, statSn++,
         window.expCmdSn(), window.maxCmdSn(), 0, sense));
+  }
+
+  private void stopGathering(Task task) {
+    gatheringBytes -= task.gathering;
+    task.gathering = 0;
   }
 
   private void remember(int itt) {
@@ -689,6 +716,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       // The SCSI layer completes it; completed() drops the result and frees the slot.
       units.abortTask(nexus, task.lun, task.itt);
     } else {
+      stopGathering(task);
       task.releaseBuffer();
       tasks.remove(task.itt);
       remember(task.itt);

@@ -19,6 +19,8 @@ final class Task {
 
   /** Data-out gathered so far, for writes; null once handed to the SCSI layer or released. */
   ByteBuf buffer;
+  /** Bytes this task counts against the connection's gathering budget. */
+  long gathering;
   /** Bytes of data-out received, in order. */
   int received;
   /** Whether unsolicited Data-Out PDUs (TTT 0xffffffff) are still to come. */
