@@ -61,6 +61,7 @@ public final class AdminService implements AutoCloseable {
   private final Instant started = Instant.now();
   private ScheduledExecutorService sampler;
   private AdminServer server;
+  private final CapacityAlarm capacityAlarm;
 
   private AdminService(ApplianceHost host) {
     this.host = host;
@@ -75,6 +76,7 @@ public final class AdminService implements AutoCloseable {
     }
     volumeAccess.retain(names);
     this.history = new ThroughputHistory(stats);
+    this.capacityAlarm = new CapacityAlarm(events);
   }
 
   /** Creates the service for a gateway whose engine is open; serves nothing yet. */
@@ -152,6 +154,7 @@ public final class AdminService implements AutoCloseable {
   private void sampleSafely() {
     try {
       history.sample();
+      capacityAlarm.check(usedPercent(host.engine().usage()));
     } catch (RuntimeException e) {
       log.warn("throughput sample failed", e);
     }

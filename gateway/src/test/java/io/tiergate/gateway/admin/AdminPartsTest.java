@@ -133,6 +133,25 @@ class AdminPartsTest {
   }
 
   @Test
+  void capacityAlertsAreRaisedOncePerCrossing() {
+    EventLog log = new EventLog(tmp.resolve("events.jsonl"), 100);
+    CapacityAlarm alarm = new CapacityAlarm(log);
+    alarm.check(50);
+    alarm.check(90);
+    alarm.check(91);
+    alarm.check(97);
+    alarm.check(98);
+    alarm.check(10);
+    alarm.check(Double.NaN);
+    List<EventLog.Event> e = log.recent(100, null, "capacity");
+    assertEquals(3, e.size(), e.toString());
+    assertEquals(Severity.INFO, e.get(0).severity());
+    assertEquals(Severity.ERROR, e.get(1).severity());
+    assertEquals(Severity.WARNING, e.get(2).severity());
+    assertTrue(e.get(2).message().contains("90.0% used"), e.get(2).message());
+  }
+
+  @Test
   void chapAndAclInputIsValidatedWithTheFieldNamed() {
     ApiException e = assertThrows(ApiException.class, () -> VolumeAccess.parseChap(
         Map.of("user", "u", "secret", "abcdefghijkl", "mutualUser", "t",
