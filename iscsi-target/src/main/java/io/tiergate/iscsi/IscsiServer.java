@@ -6,7 +6,12 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -77,14 +82,17 @@ public final class IscsiServer implements AutoCloseable {
     Portal portal = new Portal(new Directory(config), units, config.limits(),
         config.queueDepth(), config.nopIntervalMillis(), config.nopTimeoutMillis(),
         MAX_TRANSFER_LENGTH);
+    boolean epoll = Epoll.isAvailable();
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1,
-        new DefaultThreadFactory("iscsi-accept", true), NioIoHandler.newFactory());
+        new DefaultThreadFactory("iscsi-accept", true), ioHandler(epoll));
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.eventLoopThreads(),
-        new DefaultThreadFactory("iscsi-net", true), NioIoHandler.newFactory());
+        new DefaultThreadFactory("iscsi-net", true), ioHandler(epoll));
+    Class<? extends ServerChannel> channelType =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     try {
       Channel listener = new ServerBootstrap()
           .group(acceptor, workers)
-          .channel(NioServerSocketChannel.class)
+          .channel(channelType)
           .option(ChannelOption.SO_BACKLOG, 256)
           .option(ChannelOption.SO_REUSEADDR, true)
           .childOption(ChannelOption.TCP_NODELAY, true)
@@ -99,8 +107,8 @@ public final class IscsiServer implements AutoCloseable {
           })
           .bind(host, port).syncUninterruptibly().channel();
       IscsiServer server = new IscsiServer(acceptor, workers, io, listener, portal);
-      log.info("iSCSI portal listening on {} with {} target(s)", listener.localAddress(),
-          config.targets().size());
+      log.info("iSCSI portal listening on {} with {} target(s) ({})", listener.localAddress(),
+          config.targets().size(), epoll ? "epoll" : "nio");
       return server;
     } catch (RuntimeException e) {
       acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -108,6 +116,10 @@ public final class IscsiServer implements AutoCloseable {
       io.shutdownNow();
       throw new IllegalStateException("cannot listen on " + host + ":" + port, e);
     }
+  }
+
+  private static IoHandlerFactory ioHandler(boolean epoll) {
+    return epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
   }
 
   /** The port listened on. */
