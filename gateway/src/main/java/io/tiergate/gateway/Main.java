@@ -88,7 +88,8 @@ public final class Main {
                        [--passphrase-file FILE] [--capacity SIZE] [--config FILE]
               Runs the gateway in the foreground (Ctrl-C or SIGTERM stops it cleanly).
               Defaults: --data-dir ./tiergate-data, --iscsi-listen 0.0.0.0:3260,
-              --admin-listen 127.0.0.1:8080 (reserved for the admin API).
+              --admin-listen 127.0.0.1:8080 (admin API, web UI and /metrics over HTTPS;
+              'off' disables it).
               Without --passphrase-file a demo passphrase is generated and kept in the
               data directory: for trying Tiergate out only.
               --config FILE reads the same settings from a properties file
@@ -102,6 +103,10 @@ public final class Main {
 
           tiergate Get-Volume [--data-dir DIR]
               Lists volumes with their space usage.
+
+          tiergate <Verb-Noun> [-Parameter value ...] [-Json] [--data-dir DIR]
+              Admin cmdlets over the running gateway's API (Get-Help lists them);
+              'tiergate setup' for first-boot setup, 'tiergate shell' for a shell.
 
         Names and options are case-insensitive; one or two leading dashes both work.""");
   }
