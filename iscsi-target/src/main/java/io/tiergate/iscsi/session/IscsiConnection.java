@@ -171,6 +171,17 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * Stops reading new PDUs while the initiator is not reading our responses: without this, an
+   * initiator that pipelines reads but never drains the socket would make the target buffer
+   * their data without bound. Commands already in flight stay bounded by the CmdSN window.
+   */
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+    ctx.fireChannelWritabilityChanged();
+  }
+
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     log.info("{}: connection error: {}", ctx.channel().remoteAddress(), cause.toString());
