@@ -286,6 +286,9 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void export(TargetConfig targets) {
       synchronized (Gateway.this) {
+        if (admin == null) {
+          return; // closing: a late admin request must not start a new portal
+        }
         int port = server != null ? server.port() : config.iscsiPort();
         if (server != null) {
           server.close();

@@ -41,6 +41,7 @@ final class AccessControl {
   static final int PASSWORD_MIN_LENGTH = 12;
   static final int MAX_FAILURES = 5;
   static final long FAILURE_WINDOW_MILLIS = 60_000;
+  private static final int MAX_TRACKED_CLIENTS = 10_000;
   private static final int ITERATIONS = 600_000;
   private static final long SESSION_MILLIS = 12 * 3600_000L;
   private static final String PREFIX = "tg_";
@@ -241,6 +242,11 @@ final class AccessControl {
 
   /** Notes a failed login from {@code client}. */
   void failure(String client) {
+    if (failures.size() > MAX_TRACKED_CLIENTS) {
+      // Many addresses failing at once: forget those whose window has passed, so the
+      // bookkeeping cannot grow without bound.
+      failures.keySet().removeIf(c -> retryAfterMillis(c) == 0);
+    }
     ArrayDeque<Long> q = failures.computeIfAbsent(client, c -> new ArrayDeque<>());
     synchronized (q) {
       q.addLast(System.currentTimeMillis());

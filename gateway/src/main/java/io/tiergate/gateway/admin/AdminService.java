@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class AdminService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminService.class);
   static final int EVENT_CAPACITY = 1000;
+  static final long USAGE_TTL_MILLIS = 15_000;
 
   private final ApplianceHost host;
   private final Path adminDir;
@@ -62,6 +63,9 @@ public final class AdminService implements AutoCloseable {
   private ScheduledExecutorService sampler;
   private AdminServer server;
   private final CapacityAlarm capacityAlarm;
+  private final Map<String, CachedUsage> usageCache = new ConcurrentHashMap<>();
+
+  private record CachedUsage(SpaceUsage usage, long atMillis) {}
 
   private AdminService(ApplianceHost host) {
     this.host = host;
@@ -247,9 +251,28 @@ public final class AdminService implements AutoCloseable {
     m.put("createdAt", Instant.ofEpochMilli(v.createdMillis()).toString());
     m.putAll(volumeAccess.get(v.name()).toPublicJson());
     if (withUsage) {
-      m.put("usage", Api.usageJson(host.engine().usage(v.name())));
+      m.put("usage", Api.usageJson(volumeUsage(v.name())));
     }
     return m;
+  }
+
+  /**
+   * A volume's space figures, at most {@value #USAGE_TTL_MILLIS} ms old: computing them scans
+   * the volume's block map, which a dashboard polling a large volume must not do every time.
+   */
+  SpaceUsage volumeUsage(String name) {
+    long now = System.currentTimeMillis();
+    CachedUsage c = usageCache.get(name);
+    if (c == null || now - c.atMillis() > USAGE_TTL_MILLIS) {
+      c = new CachedUsage(host.engine().usage(name), now);
+      usageCache.put(name, c);
+    }
+    return c.usage();
+  }
+
+  /** Forgets cached figures after a volume changed. */
+  void volumeChanged(String name) {
+    usageCache.remove(name);
   }
 
   Map<String, Object> status() {

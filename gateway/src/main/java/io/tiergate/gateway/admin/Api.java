@@ -337,6 +337,7 @@ final class Api {
       }
     }
     if (!changes.isEmpty()) {
+      service.volumeChanged(v.name());
       service.reexport();
       audit(req, who, "changed volume " + v.name() + ": " + String.join(", ", changes));
     }
@@ -355,6 +356,7 @@ final class Api {
     service.host().engine().deleteVolume(v.name());
     service.volumeAccess().remove(v.name());
     service.stats().removeVolume(v.name());
+    service.volumeChanged(v.name());
     service.reexport();
     audit(req, who, "deleted volume " + v.name() + (force && sessions > 0
         ? " (forced, " + sessions + " session(s) closed)" : ""));
