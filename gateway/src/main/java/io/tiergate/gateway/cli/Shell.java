@@ -25,7 +25,7 @@ final class Shell {
   private Shell() {}
 
   static int run(Context base, List<String> args) {
-    try (Terminal terminal = TerminalBuilder.builder().system(true).build()) {
+    try (Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build()) {
       PrintStream out = new PrintStream(terminal.output(), true, StandardCharsets.UTF_8);
       LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("tiergate")
           .completer(new CmdletCompleter(base))

@@ -219,6 +219,27 @@ class CliIT {
   }
 
   @Test
+  void shellRunsCmdletsFromInputAndKeepsHistory() throws Exception {
+    Path home = Files.createDirectories(tmp.resolve("home"));
+    Path input = tmp.resolve("shell-input.txt");
+    Files.writeString(input, "get-volume -name demo\nRemove-Volume nothing\nexit\n");
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        "-Duser.home=" + home, "-cp", System.getProperty("java.class.path"),
+        Main.class.getName(), "shell", dd));
+    Path out = tmp.resolve("shell-out.txt");
+    Process p = new ProcessBuilder(cmd).redirectInput(input.toFile())
+        .redirectOutput(out.toFile()).redirectErrorStream(true).start();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+    String text = Files.readString(out);
+    assertEquals(0, p.exitValue(), text);
+    assertTrue(text.contains("iqn.2026-11.io.tiergate:demo"), text);
+    assertTrue(text.contains("no volume nothing"), text);
+    String history = Files.readString(home.resolve(".tiergate_history"));
+    assertTrue(history.contains("get-volume -name demo"), history);
+  }
+
+  @Test
   void shellCompletesCmdletsParametersAndVolumeNames() {
     Context ctx = new Context(new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(new ByteArrayOutputStream()), Context.consolePrompter());
