@@ -219,6 +219,32 @@ class CliIT {
   }
 
   @Test
+  void connectApplianceSavesAProfileThatLaterCommandsUse() throws Exception {
+    assertEquals(200, gw.admin("PUT", "/api/v1/security/password",
+        "{\"new\":\"cli admin password\"}").status());
+    Path home = Files.createDirectories(tmp.resolve("profile-home"));
+    Path nowhere = Files.createDirectories(tmp.resolve("no-local-gateway"));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String cp = System.getProperty("java.class.path");
+    Result wrong = exec(List.of(java, "-Duser.home=" + home, "-cp", cp, Main.class.getName(),
+        "Connect-Appliance", "-Server", gw.url.toString(), "-CertificateFile",
+        gw.dataDir.resolve("admin/tls.crt").toString(), "-Password", "not the password"));
+    assertEquals(5, wrong.code(), wrong.err());
+    Result ok = exec(List.of(java, "-Duser.home=" + home, "-cp", cp, Main.class.getName(),
+        "Connect-Appliance", "-Server", gw.url.toString(), "-CertificateFile",
+        gw.dataDir.resolve("admin/tls.crt").toString(), "-Password", "cli admin password"));
+    assertEquals(0, ok.code(), ok.err());
+    Path profile = home.resolve(".tiergate/profile.json");
+    assertEquals("rw-------", PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(profile)));
+    assertFalse(Files.readString(profile).contains("cli admin password"));
+    Result status = exec(List.of(java, "-Duser.home=" + home, "-cp", cp, Main.class.getName(),
+        "Get-ApplianceStatus", "-Json", "--data-dir", nowhere.toString()));
+    assertEquals(0, status.code(), status.err());
+    assertEquals("running", status.json().get("state"));
+  }
+
+  @Test
   void shellRunsCmdletsFromInputAndKeepsHistory() throws Exception {
     Path home = Files.createDirectories(tmp.resolve("home"));
     Path input = tmp.resolve("shell-input.txt");
