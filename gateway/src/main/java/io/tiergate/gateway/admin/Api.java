@@ -76,6 +76,7 @@ final class Api {
     route("PUT", "/cloud/credentials", true, this::cloudNotConfigured);
     route("POST", "/cloud/test", true, this::cloudNotConfigured);
     route("PUT", "/cloud/bandwidth", true, this::setBandwidth);
+    route("PUT", "/cloud/bandwidth-schedule", true, this::cloudNotConfigured);
     route("POST", "/cloud/sync", true, this::cloudNotConfigured);
     route("POST", "/cloud/evict", true, this::cloudNotConfigured);
     routes.add(new Route("GET", Pattern.compile("/metrics"), false, (r, w, m) ->

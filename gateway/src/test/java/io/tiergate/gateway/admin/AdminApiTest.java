@@ -204,7 +204,8 @@ class AdminApiTest {
     assertEquals("not configured", gw.admin("GET", "/api/v1/cloud", null).json().get("state"));
     for (String[] c : new String[][] {{"PUT", "/api/v1/cloud/credentials"},
         {"POST", "/api/v1/cloud/test"}, {"POST", "/api/v1/cloud/sync"},
-        {"POST", "/api/v1/cloud/evict"}, {"PUT", "/api/v1/cloud/bandwidth"}}) {
+        {"POST", "/api/v1/cloud/evict"}, {"PUT", "/api/v1/cloud/bandwidth"},
+        {"PUT", "/api/v1/cloud/bandwidth-schedule"}}) {
       Reply r = gw.admin(c[0], c[1], "{}");
       assertError(r, 409, null);
       assertEquals("cloud_not_configured", r.json().get("code"));
