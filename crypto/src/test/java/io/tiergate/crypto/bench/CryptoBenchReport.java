@@ -7,6 +7,9 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -53,9 +56,21 @@ public final class CryptoBenchReport {
       String name = r.getParams().getBenchmark();
       name = name.substring(name.lastIndexOf('.') + 1);
       String size = r.getParams().getParam("size");
+      // The best iteration (fastest) is reported beside the mean: on a shared machine it is the
+      // closer estimate of what the code can do, as contention only ever slows an iteration.
+      boolean timed = r.getParams().getMode() == Mode.AverageTime;
+      double best = Double.NaN;
+      for (BenchmarkResult br : r.getBenchmarkResults()) {
+        for (IterationResult ir : br.getIterationResults()) {
+          double v = ir.getPrimaryResult().getScore();
+          best = Double.isNaN(best) ? v : timed ? Math.min(best, v) : Math.max(best, v);
+        }
+      }
       score.put(
           size == null ? name : name + "@" + size,
-          new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
+          new double[] {
+            r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError(), best
+          });
     }
 
     System.out.printf(
@@ -69,12 +84,13 @@ public final class CryptoBenchReport {
     }
     System.out.printf(
         Locale.ROOT,
-        "%-30s %10s %24s %24s %8s%n",
+        "%-30s %10s %24s %24s %8s %9s%n",
         "",
         "buffer",
-        "Tiergate",
+        "Tiergate (mean ± err)",
         "raw JDK peer",
-        "ratio");
+        "ratio",
+        "best-it");
     for (int size : SIZES) {
       row(score, "record encrypt", "recordEncrypt", "rawGcmEncrypt", size, 0.9);
       row(
@@ -96,13 +112,15 @@ public final class CryptoBenchReport {
     } else {
       System.out.printf(
           Locale.ROOT,
-          "%-30s %10s %21.0f ms %21.0f ms %7.2fx  goal < 1000 ms: %s%n",
+          "%-30s %10s %21.0f ms %21.0f ms %7.2fx %8.2fx  goal < 1000 ms: %s (best %.0f ms)%n",
           "key ring unlock (600k PBKDF2)",
           "-",
           unlock[0],
           pbkdf2[0],
           unlock[0] / pbkdf2[0],
-          unlock[0] < 1000 ? "met" : "MISSED");
+          unlock[2] / pbkdf2[2],
+          unlock[0] < 1000 ? "met" : "MISSED",
+          unlock[2]);
     }
     System.out.println();
     System.out.println(
@@ -123,7 +141,8 @@ public final class CryptoBenchReport {
           bcKdf[0] / pbkdf2[0]);
     }
     System.out.println(
-        "ratio = Tiergate / raw peer for throughput, Tiergate time / peer time for unlock.");
+        "ratio = Tiergate / raw peer (means) for throughput, Tiergate time / peer time for unlock;"
+            + " best-it = the same from each side's best iteration; goals are judged on the means.");
     System.out.println("Full JMH output: " + log);
     if (missing) {
       System.exit(1);
@@ -142,7 +161,7 @@ public final class CryptoBenchReport {
     double ratio = a[0] / b[0];
     System.out.printf(
         Locale.ROOT,
-        "%-30s %10s %14s ± %-7s %14s ± %-7s %7.2fx  goal >= %.1fx: %s%n",
+        "%-30s %10s %14s ± %-7s %14s ± %-7s %7.2fx %8.2fx  goal >= %.1fx: %s%n",
         label,
         size == 65536 ? "64 KiB" : "1 MiB",
         rate(a[0] * size),
@@ -150,6 +169,7 @@ public final class CryptoBenchReport {
         rate(b[0] * size),
         rate(b[1] * size),
         ratio,
+        a[2] / b[2],
         goal,
         ratio >= goal ? "met" : "MISSED");
   }
