@@ -147,7 +147,7 @@ public final class Volume implements BlockDevice {
           present.add(id);
         }
       }
-      List<byte[]> data = BlockEngine.fetch(view, present);
+      List<byte[]> data = engine.fetch(view, present);
       int next = 0;
       for (int k = 0; k < n; k++) {
         long chunkStart = (g + k) * cs;
@@ -179,7 +179,7 @@ public final class Volume implements BlockDevice {
       Arrays.fill(image, (byte) 0);
       return;
     }
-    decode(BlockEngine.fetch(kv, List.of(id)).get(0), image);
+    decode(engine.fetch(kv, List.of(id)).get(0), image);
   }
 
   // ------------------------------------------------------------------ writes
@@ -431,11 +431,13 @@ public final class Volume implements BlockDevice {
           pos[0] += l;
         }
       });
-      int cbase = compare.readerIndex();
-      for (int k = 0; k < len; k++) {
-        if (compare.getByte(cbase + k) != current[k]) {
-          return k;
-        }
+      // One bulk copy, then a vectorised compare: per-byte ByteBuf access is slow, and under
+      // Netty's paranoid leak detection every access records a stack trace.
+      byte[] expected = new byte[len];
+      compare.getBytes(compare.readerIndex(), expected);
+      int differs = Arrays.mismatch(expected, current);
+      if (differs >= 0) {
+        return differs;
       }
       int wbase = write.readerIndex();
       writeRange(i, start, len, (off, dst, dstOff, m) ->
