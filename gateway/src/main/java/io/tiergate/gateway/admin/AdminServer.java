@@ -152,8 +152,16 @@ final class AdminServer implements AutoCloseable {
           q.parameters(), msg.content().toString(StandardCharsets.UTF_8), bearer, client);
       try {
         workers.execute(() -> {
-          Response r = Api.isApi(req.path()) ? api.handle(req) : staticFile(req);
-          ctx.executor().execute(() -> write(ctx, r, keepAlive));
+          Response r;
+          try {
+            r = Api.isApi(req.path()) ? api.handle(req) : staticFile(req);
+          } catch (Throwable t) { // an Error too: the client must get an answer, not a hang
+            log.error("admin request {} failed", req, t);
+            r = Response.json(500, Map.of("error", "internal error; see the gateway log",
+                "code", "internal_error"));
+          }
+          Response answer = r;
+          ctx.executor().execute(() -> write(ctx, answer, keepAlive));
         });
       } catch (RejectedExecutionException e) {
         write(ctx, Response.json(503, Map.of("error", "shutting down", "code", "unavailable")),

@@ -293,8 +293,14 @@ final class Api {
     if (service.host().engine().findVolume(name) != null) {
       throw ApiException.conflict("volume_exists", "volume exists: " + name);
     }
-    service.host().engine().createVolume(new VolumeSpec(name, size, (int) chunk, pinned));
+    // Access first: a volume must never be exported, even briefly, without its ACL and CHAP.
     service.volumeAccess().put(name, new VolumeAccess.Access(acl, chap));
+    try {
+      service.host().engine().createVolume(new VolumeSpec(name, size, (int) chunk, pinned));
+    } catch (RuntimeException e) {
+      service.volumeAccess().remove(name);
+      throw e;
+    }
     service.reexport();
     audit(req, who, "created volume " + name + " (" + ByteSizes.format(size) + ", "
         + ByteSizes.format(chunk) + " chunks, " + (pinned ? "pinned" : "tiered")

@@ -187,6 +187,25 @@ class AdminApiTest {
   }
 
   @Test
+  @Order(4)
+  void anInternalFailureIsA500WithAReferenceAndNoStackTrace() throws Exception {
+    // A directory where the settings file's temporary copy goes makes the save fail.
+    Path obstacle = gw.dataDir.resolve("admin/volume-access.json.tmp/x");
+    Files.createDirectories(obstacle);
+    try {
+      Reply r = gw.admin("PATCH", "/api/v1/volumes/demo", "{\"acl\":[]}");
+      assertError(r, 500, null);
+      assertTrue(((String) r.json().get("error")).contains("reference"), r.body());
+      Reply c = gw.admin("POST", "/api/v1/volumes", "{\"name\":\"half\",\"size\":\"1GiB\"}");
+      assertError(c, 500, null);
+    } finally {
+      Files.delete(obstacle);
+      Files.delete(obstacle.getParent());
+    }
+    assertError(gw.admin("GET", "/api/v1/volumes/half", null), 404, null);
+  }
+
+  @Test
   @Order(5)
   void statusEventsHistoryAndCloudStateAnswer() {
     Map<String, Object> s = gw.admin("GET", "/api/v1/status", null).json();
