@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lifecycle: {@link #open} unlocks and opens; {@link #serve} starts the portal; {@link
  * #close} stops the portal (closing every session) and then closes the engine, which flushes
- * and syncs RocksDB. The target set is fixed when serving starts: a volume created while the
- * gateway runs is exported after a restart (until the admin API lands).
+ * and syncs RocksDB. Once serving, the admin service ({@code admin} package) decides what
+ * the portal exports: a volume created through it is exported at once.
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);

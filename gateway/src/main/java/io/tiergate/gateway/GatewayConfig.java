@@ -25,7 +25,7 @@ import java.util.Properties;
  * @param dataDir where the database and key ring live
  * @param iscsiHost address the iSCSI portal binds
  * @param iscsiPort port of the iSCSI portal (0 picks a free one)
- * @param adminListen address of the admin API (stored; the API is not served yet)
+ * @param adminListen address of the admin API, web UI and metrics (HTTPS), or {@code off}
  * @param passphraseFile file holding the passphrase, or null for the demo default
  * @param capacityBytes local capacity for stored chunk bytes
  */
