@@ -68,6 +68,8 @@ public final class BlockEngine implements AutoCloseable {
   private final Map<String, Volume> volumes = new ConcurrentHashMap<>();
   private final Object adminLock = new Object();
   private final AtomicLong storedBytes = new AtomicLong();
+  private final ChunkTierStore tierStore = new ChunkTierStore(this);
+  private volatile ColdReader coldReader;
   private volatile boolean closed;
 
   private BlockEngine(KvStore kv, EngineConfig config, Function<KvStore, ChunkHasher> hashers) {
@@ -418,16 +420,94 @@ public final class BlockEngine implements AutoCloseable {
     return new Content(plain, off, len, hasher.hash(plain, off, len));
   }
 
-  /** Fetches the stored bytes of several chunks; fails on a missing one. */
-  static List<byte[]> fetch(KvView view, List<byte[]> ids) {
+  /**
+   * Fetches the stored bytes of several chunks. A chunk whose bytes are only in the cloud
+   * (evicted) is read back through the {@link ColdReader}; without one, or for a chunk that has
+   * no cloud location either, the read fails.
+   */
+  List<byte[]> fetch(KvView view, List<byte[]> ids) {
     List<byte[]> data = view.multiGet(Column.CHUNKDATA, ids);
-    for (byte[] d : data) {
-      if (d == null) {
-        throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
-            "a mapped chunk is missing from the chunk store");
+    boolean copied = false;
+    for (int i = 0; i < data.size(); i++) {
+      if (data.get(i) == null) {
+        if (!copied) {
+          data = new ArrayList<>(data);
+          copied = true;
+        }
+        data.set(i, fetchCold(view, ids.get(i)));
       }
     }
     return data;
+  }
+
+  private byte[] fetchCold(KvView view, byte[] id) {
+    byte[] raw = view.get(Column.CHUNKS, id);
+    ChunkRecord rec = raw == null ? null : ChunkRecord.decode(raw);
+    ColdReader reader = coldReader;
+    if (rec == null || !rec.inCloud() || reader == null) {
+      throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
+          "a mapped chunk is missing from the chunk store");
+    }
+    byte[] stored = reader.read(id, rec.packNumber(), rec.recordIndex(), rec.recordOffset(),
+        rec.sealedLength());
+    // Whatever the reader did, nothing is served that is not exactly this chunk.
+    if (stored == null || stored.length != rec.storedLength()) {
+      throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
+          "chunk read back from the cloud has the wrong length");
+    }
+    verifyStored(id, stored);
+    return stored;
+  }
+
+  /**
+   * Checks chunk bytes read back from the cloud: they must decode and hash to {@code id}.
+   *
+   * @return the decoded plaintext length
+   * @throws BlockDeviceException UNRECOVERED_READ_ERROR when they do not
+   */
+  int verifyStored(byte[] id, byte[] stored) {
+    byte[] image;
+    int len;
+    try {
+      len = ChunkCodec.plainLength(stored);
+      if (len <= 0 || len > (1 << 20)) {
+        throw new IllegalStateException("implausible chunk length");
+      }
+      image = new byte[len];
+      ChunkCodec.decode(stored, image, 0);
+    } catch (RuntimeException e) {
+      throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
+          "chunk read back from the cloud does not decode", e);
+    }
+    if (!Arrays.equals(hasher.hash(image, 0, len), id)) {
+      throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
+          "chunk read back from the cloud does not match its ID");
+    }
+    return len;
+  }
+
+  /** Installs the reader of evicted chunks (null: none). */
+  public void setColdReader(ColdReader reader) {
+    this.coldReader = reader;
+  }
+
+  /** The tiering view of the chunk store. */
+  public ChunkTierStore tierStore() {
+    return tierStore;
+  }
+
+  StripedLocks idLocks() {
+    return idLocks;
+  }
+
+  /** Adjusts the in-memory mirror of the stored-bytes counter after a tiering batch. */
+  void storedBytesChanged(long delta) {
+    storedBytes.addAndGet(delta);
+  }
+
+  /** Local stored chunk bytes now. */
+  long storedBytesNow() {
+    return storedBytes.get();
   }
 
   /** Key for refcount-delta maps: chunk IDs by value. */
@@ -516,8 +596,8 @@ public final class BlockEngine implements AutoCloseable {
           if (c.stored == null) {
             c.stored = ChunkCodec.encode(c.plain, c.off, c.len);
           }
-          ChunkRecord rec = new ChunkRecord(ChunkRecord.DIRTY, ChunkCodec.compression(c.stored),
-              0, c.len, c.stored.length, d.refs, now);
+          ChunkRecord rec = ChunkRecord.dirty(ChunkCodec.compression(c.stored), c.len,
+              c.stored.length, d.refs, volume.pinned() ? d.refs : 0, now);
           batch.put(Column.CHUNKDATA, d.id, c.stored);
           batch.put(Column.CHUNKS, d.id, rec.encode());
           uniqueDelta += c.len;
@@ -527,17 +607,40 @@ public final class BlockEngine implements AutoCloseable {
         } else {
           ChunkRecord rec = ChunkRecord.decode(raw);
           long refs = rec.refcount() + d.refs;
-          if (refs < 0) {
+          long pinnedRefs = rec.pinnedRefs() + (volume.pinned() ? d.refs : 0);
+          if (refs < 0 || pinnedRefs < 0) {
             throw new BlockDeviceException(BlockDeviceException.Kind.WRITE_ERROR,
                 "chunk refcount would go negative");
           } else if (refs == 0) {
             batch.delete(Column.CHUNKS, d.id);
-            batch.delete(Column.CHUNKDATA, d.id);
+            if (rec.local()) {
+              batch.delete(Column.CHUNKDATA, d.id);
+              storedDelta -= rec.storedLength();
+            }
+            if (rec.inCloud()) {
+              // Its record in the pack is now dead weight for the pack GC to reclaim.
+              batch.add(Layout.packCounterKey(rec.packNumber(), Layout.PACK_LIVE),
+                  -rec.sealedLength());
+              batch.add(Layout.packCounterKey(rec.packNumber(), Layout.PACK_DEAD),
+                  rec.sealedLength());
+            }
             uniqueDelta -= rec.plainLength();
-            storedDelta -= rec.storedLength();
             chunkDelta--;
           } else {
-            batch.put(Column.CHUNKS, d.id, rec.withRefcount(refs).encode());
+            ChunkRecord next =
+                rec.withRefs(refs, pinnedRefs, d.refs > 0 ? now : rec.lastWriteMillis());
+            if (pinnedRefs > 0 && !rec.local() && d.content != null) {
+              // A pinned volume never depends on the cloud: bring the evicted bytes back home.
+              Content c = d.content;
+              if (c.stored == null) {
+                c.stored = ChunkCodec.encode(c.plain, c.off, c.len);
+              }
+              batch.put(Column.CHUNKDATA, d.id, c.stored);
+              next = next.withState(ChunkRecord.CLEAN);
+              storedDelta += rec.storedLength();
+              newStored += rec.storedLength();
+            }
+            batch.put(Column.CHUNKS, d.id, next.encode());
           }
         }
       }

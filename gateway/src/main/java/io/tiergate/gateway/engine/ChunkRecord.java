@@ -3,25 +3,72 @@ package io.tiergate.gateway.engine;
 import io.tiergate.gateway.kv.Keys;
 
 /**
- * The metadata of one distinct chunk ({@code chunks} family): 40 bytes.
+ * The metadata of one distinct chunk ({@code chunks} family).
  *
  * <pre>
+ * version 2 (written), 72 bytes:
  * [version:1][state:1][compression:1][flags:1][plain length:4][stored length:4][refcount:8]
- * [created millis:8][reserved for the cloud location:12]
+ * [created millis:8][pinned refs:8][last write millis:8]
+ * [pack number:8][record index:4][record offset:8][sealed length:4]
+ * version 1 (read only), 40 bytes: the first 28 bytes above, then 12 zero bytes.
  * </pre>
  *
  * <p>The stored length is that of the whole {@code chunkdata} value, header included. The state
- * is {@link #DIRTY} until the cloud tier has the chunk.
+ * is {@link #DIRTY} until the cloud tier has the chunk (local only), {@link #CLEAN} once a pack
+ * holding it is durable in the cloud (local and cloud), {@link #EVICTED} once its local bytes
+ * were dropped (cloud only). Clean and evicted chunks carry their cloud location: the local
+ * number of their pack (see {@link PackRecord}) and where the sealed record lies in it.
+ *
+ * <p>Pinned refs counts the block-map entries of pinned volumes naming the chunk; the tiering
+ * policy leaves a chunk with pinned refs alone. The last write time is the tiering and eviction
+ * age (reads do not rewrite metadata, which would turn every read into a write).
  */
 record ChunkRecord(int state, int compression, int flags, int plainLength, int storedLength,
-    long refcount, long createdMillis) {
+    long refcount, long createdMillis, long pinnedRefs, long lastWriteMillis, long packNumber,
+    int recordIndex, long recordOffset, int sealedLength) {
 
-  static final int VERSION = 1;
+  static final int VERSION = 2;
   static final int DIRTY = 0;
-  static final int LENGTH = 40;
+  static final int CLEAN = 1;
+  static final int EVICTED = 2;
+  static final int LENGTH = 72;
+  static final int V1_LENGTH = 40;
+
+  /** A new dirty chunk. */
+  static ChunkRecord dirty(int compression, int plainLength, int storedLength, long refcount,
+      long pinnedRefs, long now) {
+    return new ChunkRecord(DIRTY, compression, 0, plainLength, storedLength, refcount, now,
+        pinnedRefs, now, 0, 0, 0, 0);
+  }
+
+  /** True when the chunk's bytes are in the local chunk store. */
+  boolean local() {
+    return state != EVICTED;
+  }
+
+  /** True when a durable pack holds the chunk. */
+  boolean inCloud() {
+    return state == CLEAN || state == EVICTED;
+  }
+
+  ChunkRecord withRefs(long r, long pinned, long now) {
+    return new ChunkRecord(state, compression, flags, plainLength, storedLength, r, createdMillis,
+        pinned, now, packNumber, recordIndex, recordOffset, sealedLength);
+  }
 
   ChunkRecord withRefcount(long r) {
-    return new ChunkRecord(state, compression, flags, plainLength, storedLength, r, createdMillis);
+    return withRefs(r, pinnedRefs, lastWriteMillis);
+  }
+
+  ChunkRecord clean(long pack, int index, long offset, int sealed) {
+    return new ChunkRecord(CLEAN, compression, flags, plainLength, storedLength, refcount,
+        createdMillis, pinnedRefs, lastWriteMillis, pack, index, offset, sealed);
+  }
+
+  ChunkRecord withState(int s) {
+    return new ChunkRecord(s, compression, flags, plainLength, storedLength, refcount,
+        createdMillis, pinnedRefs, lastWriteMillis, packNumber, recordIndex, recordOffset,
+        sealedLength);
   }
 
   byte[] encode() {
@@ -34,14 +81,26 @@ record ChunkRecord(int state, int compression, int flags, int plainLength, int s
     Keys.putInt(b, 8, storedLength);
     Keys.putLong(b, 12, refcount);
     Keys.putLong(b, 20, createdMillis);
+    Keys.putLong(b, 28, pinnedRefs);
+    Keys.putLong(b, 36, lastWriteMillis);
+    Keys.putLong(b, 44, packNumber);
+    Keys.putInt(b, 52, recordIndex);
+    Keys.putLong(b, 56, recordOffset);
+    Keys.putInt(b, 64, sealedLength);
     return b;
   }
 
   static ChunkRecord decode(byte[] b) {
+    if (b.length == V1_LENGTH && b[0] == 1) {
+      long created = Keys.getLong(b, 20);
+      return new ChunkRecord(b[1], b[2], b[3], Keys.getInt(b, 4), Keys.getInt(b, 8),
+          Keys.getLong(b, 12), created, 0, created, 0, 0, 0, 0);
+    }
     if (b.length != LENGTH || b[0] != VERSION) {
       throw new IllegalStateException("unreadable chunk record");
     }
     return new ChunkRecord(b[1], b[2], b[3], Keys.getInt(b, 4), Keys.getInt(b, 8),
-        Keys.getLong(b, 12), Keys.getLong(b, 20));
+        Keys.getLong(b, 12), Keys.getLong(b, 20), Keys.getLong(b, 28), Keys.getLong(b, 36),
+        Keys.getLong(b, 44), Keys.getInt(b, 52), Keys.getLong(b, 56), Keys.getInt(b, 64));
   }
 }

@@ -22,7 +22,12 @@ import java.util.Map;
  *       has a record;
  *   <li>stored chunks decode, their header agrees with the record, and (deep check) their
  *       content hashes to their ID;
- *   <li>the space counters equal the sums they stand for.
+ *   <li>the space counters equal the sums they stand for (stored bytes: local chunks only);
+ *   <li>chunk states: a dirty chunk has local bytes and no cloud location, a clean one both, an
+ *       evicted one only a cloud location, in a pack that exists and is not dead;
+ *   <li>every chunk's pinned refs equal the block-map entries of pinned volumes naming it, and
+ *       no chunk a pinned volume references is evicted;
+ *   <li>each pack's live counter equals the sealed bytes of the chunks located in it.
  * </ul>
  *
  * <p>It keeps one counter per distinct chunk in memory: a tool for tests and offline checks,
@@ -41,6 +46,7 @@ public final class EngineVerifier {
     }
     try (KvSnapshot snap = engine.store().snapshot()) {
       Map<Long, Long> mapped = new HashMap<>();
+      Map<ByteBuffer, long[]> pinnedRefs = new HashMap<>();
       try (KvIterator it = snap.scan(Column.BLOCKMAP, new byte[0], null)) {
         for (; it.valid(); it.next()) {
           byte[] k = it.key();
@@ -55,6 +61,9 @@ public final class EngineVerifier {
             problem(problems, "block map entry outside volume " + v.name());
           }
           refs.computeIfAbsent(ByteBuffer.wrap(it.value()), x -> new long[1])[0]++;
+          if (v.pinned()) {
+            pinnedRefs.computeIfAbsent(ByteBuffer.wrap(it.value()), x -> new long[1])[0]++;
+          }
           mapped.merge(vol, 1L, Long::sum);
         }
       }
@@ -70,6 +79,13 @@ public final class EngineVerifier {
       long stored = 0;
       long chunks = 0;
       byte[] image = new byte[256 << 10];
+      Map<Long, PackRecord> packs = new HashMap<>();
+      try (KvIterator it = snap.scan(Column.PACKS, new byte[0], null)) {
+        for (; it.valid(); it.next()) {
+          packs.put(Keys.getLong(it.key(), 0), PackRecord.decode(it.value()));
+        }
+      }
+      Map<Long, Long> packLive = new HashMap<>();
       try (KvIterator it = snap.scan(Column.CHUNKS, new byte[0], null)) {
         for (; it.valid(); it.next()) {
           byte[] id = it.key();
@@ -81,10 +97,42 @@ public final class EngineVerifier {
             problem(problems, "chunk " + hex + " refcount " + rec.refcount() + " but "
                 + actual + " references");
           }
+          long[] pr = pinnedRefs.remove(ByteBuffer.wrap(id));
+          long pinnedActual = pr == null ? 0 : pr[0];
+          if (rec.pinnedRefs() != pinnedActual) {
+            problem(problems, "chunk " + hex + " pinned refs " + rec.pinnedRefs() + " but "
+                + pinnedActual + " pinned references");
+          }
           chunks++;
           unique += rec.plainLength();
-          stored += rec.storedLength();
+          if (rec.state() < ChunkRecord.DIRTY || rec.state() > ChunkRecord.EVICTED) {
+            problem(problems, "chunk " + hex + " has unknown state " + rec.state());
+            continue;
+          }
+          if (rec.inCloud()) {
+            PackRecord pack = packs.get(rec.packNumber());
+            if (pack == null || pack.dead()) {
+              problem(problems, "chunk " + hex + " located in " + (pack == null ? "missing"
+                  : "dead") + " pack " + rec.packNumber());
+            }
+            if (rec.sealedLength() <= 0) {
+              problem(problems, "chunk " + hex + " has an empty cloud location");
+            }
+            packLive.merge(rec.packNumber(), (long) rec.sealedLength(), Long::sum);
+          } else if (rec.packNumber() != 0 || rec.sealedLength() != 0) {
+            problem(problems, "dirty chunk " + hex + " has a cloud location");
+          }
           byte[] data = snap.get(Column.CHUNKDATA, id);
+          if (!rec.local()) {
+            if (data != null) {
+              problem(problems, "evicted chunk " + hex + " still has local bytes");
+            }
+            if (rec.pinnedRefs() > 0) {
+              problem(problems, "chunk " + hex + " of a pinned volume is evicted");
+            }
+            continue;
+          }
+          stored += rec.storedLength();
           if (data == null) {
             problem(problems, "chunk " + hex + " has no stored bytes");
             continue;
@@ -123,6 +171,12 @@ public final class EngineVerifier {
                 + HexFormat.of().formatHex(it.key(), 0, 6));
           }
         }
+      }
+      for (Map.Entry<Long, PackRecord> e : packs.entrySet()) {
+        long n = e.getKey();
+        check(problems, "pack " + n + " live bytes",
+            snap.counter(Layout.packCounterKey(n, Layout.PACK_LIVE)),
+            packLive.getOrDefault(n, 0L));
       }
       check(problems, "unique bytes", snap.counter(Layout.UNIQUE_BYTES), unique);
       check(problems, "stored bytes", snap.counter(Layout.STORED_BYTES), stored);

@@ -19,8 +19,11 @@ import java.util.UUID;
  *           epoch {@link #LIVE_EPOCH} is the live image; snapshots will take other epochs, so
  *           a snapshot is a key range and needs no migration of the live keys.
  * chunks    [chunk ID:32] -> chunk record, see {@link ChunkRecord}
- * chunkdata [chunk ID:32] -> stored chunk, see {@link ChunkCodec}
- * meta      "format" -> [version:4]; "c/..." and "v/[vol id:8]/..." counters (uint64add)
+ * chunkdata [chunk ID:32] -> stored chunk, see {@link ChunkCodec}; absent when evicted
+ * packs     [pack number:8] -> pack record, see {@link PackRecord}
+ * meta      "format" -> [version:4]; "c/..." and "v/[vol id:8]/..." counters (uint64add);
+ *           "p/[pack number:8][l|d]" live and dead sealed bytes of a pack (uint64add, updated in
+ *           the same batch as the chunk records that change them)
  * </pre>
  */
 final class Layout {
@@ -41,6 +44,28 @@ final class Layout {
   static final byte[] STORED_BYTES = "c/stored-bytes".getBytes();
   /** Number of distinct chunks. */
   static final byte[] CHUNK_COUNT = "c/chunks".getBytes();
+
+  /** Last pack number handed out. */
+  static final byte[] NEXT_PACK = "c/next-pack".getBytes();
+  /** Pack counter: sealed bytes of records whose chunk is live. */
+  static final byte PACK_LIVE = 'l';
+  /** Pack counter: sealed bytes of records whose chunk is gone. */
+  static final byte PACK_DEAD = 'd';
+
+  static byte[] packKey(long packNumber) {
+    byte[] k = new byte[8];
+    Keys.putLong(k, 0, packNumber);
+    return k;
+  }
+
+  static byte[] packCounterKey(long packNumber, byte tag) {
+    byte[] k = new byte[2 + 8 + 1];
+    k[0] = 'p';
+    k[1] = '/';
+    Keys.putLong(k, 2, packNumber);
+    k[10] = tag;
+    return k;
+  }
 
   /** Per-volume counter: number of mapped chunks. */
   static final byte VOL_MAPPED = 'm';

@@ -147,7 +147,7 @@ public final class Volume implements BlockDevice {
           present.add(id);
         }
       }
-      List<byte[]> data = BlockEngine.fetch(view, present);
+      List<byte[]> data = engine.fetch(view, present);
       int next = 0;
       for (int k = 0; k < n; k++) {
         long chunkStart = (g + k) * cs;
@@ -179,7 +179,7 @@ public final class Volume implements BlockDevice {
       Arrays.fill(image, (byte) 0);
       return;
     }
-    decode(BlockEngine.fetch(kv, List.of(id)).get(0), image);
+    decode(engine.fetch(kv, List.of(id)).get(0), image);
   }
 
   // ------------------------------------------------------------------ writes

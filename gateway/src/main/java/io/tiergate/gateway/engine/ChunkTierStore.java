@@ -1,0 +1,364 @@
+package io.tiergate.gateway.engine;
+
+import io.tiergate.gateway.kv.Column;
+import io.tiergate.gateway.kv.KvBatch;
+import io.tiergate.gateway.kv.KvIterator;
+import io.tiergate.gateway.kv.KvSnapshot;
+import io.tiergate.gateway.kv.KvStore;
+import io.tiergate.gateway.kv.Keys;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/**
+ * The chunk store as the cloud tier sees it: dirty chunks to upload, the commit that marks a
+ * pack's chunks clean, eviction, re-insertion after a cold read, and the pack bookkeeping the
+ * pack GC needs. The policy (when, how much, where to) lives in {@code io.tiergate.gateway.tier};
+ * this class only keeps the engine's invariants.
+ *
+ * <p>Invariants kept here: a chunk becomes CLEAN only in the batch that records its durable
+ * pack; only CLEAN chunks are evicted, never one a pinned volume references; a pack's live
+ * counter is the sum of the sealed lengths of the chunk records locating into it. Every change
+ * of a chunk record takes that chunk's ID lock, like {@link BlockEngine#apply}, and re-reads
+ * the record under it, so a concurrent write or delete is never overwritten. Content addressing
+ * makes the commit safe even when a chunk was deleted and written again during an upload: the
+ * same ID is the same bytes.
+ *
+ * <p>Cost: candidate selection scans the chunk records (sequential, block-cache bound, no heap
+ * proportional to the store beyond the bounded candidate lists); a dirty index would make it
+ * proportional to the dirty set only, and can be added without a format change elsewhere.
+ */
+public final class ChunkTierStore {
+  private static final int LOCK_BATCH = 64;
+
+  private final BlockEngine engine;
+  private final Object packLock = new Object();
+
+  ChunkTierStore(BlockEngine engine) {
+    this.engine = engine;
+  }
+
+  private KvStore kv() {
+    return engine.store();
+  }
+
+  /** A dirty chunk to upload: its ID and stored bytes (chunk header included). */
+  public record DirtyChunk(byte[] id, byte[] stored, long lastWriteMillis) {}
+
+  /** Where one uploaded chunk's sealed record lies in its pack. */
+  public record Placement(byte[] id, int recordIndex, long offset, int sealedLength) {}
+
+  /** A pack with its live and dead sealed bytes. */
+  public record PackInfo(long number, PackRecord record, long liveBytes, long deadBytes) {}
+
+  /** A chunk of a pack, for repacking: ID, state and whether its bytes are local. */
+  public record PackedChunk(byte[] id, boolean local, int recordIndex, long offset,
+      int sealedLength) {}
+
+  /**
+   * Dirty chunks of no pinned volume last written at or before {@code writtenBefore}, oldest
+   * first, up to {@code maxBytes} of stored bytes (at least one when any qualifies).
+   */
+  public List<DirtyChunk> dirtyChunks(long writtenBefore, long maxBytes) {
+    List<byte[]> ids = new ArrayList<>();
+    long bytes = 0;
+    try (KvSnapshot snap = kv().snapshot(); KvIterator it = snap.scan(Column.CHUNKS, new byte[0],
+        null)) {
+      for (; it.valid() && bytes < maxBytes; it.next()) {
+        ChunkRecord r = ChunkRecord.decode(it.value());
+        if (r.state() == ChunkRecord.DIRTY && r.pinnedRefs() == 0
+            && r.lastWriteMillis() <= writtenBefore) {
+          ids.add(it.key());
+          bytes += r.storedLength();
+        }
+      }
+      List<byte[]> data = snap.multiGet(Column.CHUNKDATA, ids);
+      List<DirtyChunk> out = new ArrayList<>(ids.size());
+      for (int i = 0; i < ids.size(); i++) {
+        if (data.get(i) != null) {
+          out.add(new DirtyChunk(ids.get(i), data.get(i), 0));
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Stored bytes of dirty chunks (local only, waiting for the cloud): a scan. */
+  public long dirtyBytes() {
+    long bytes = 0;
+    try (KvSnapshot snap = kv().snapshot(); KvIterator it = snap.scan(Column.CHUNKS, new byte[0],
+        null)) {
+      for (; it.valid(); it.next()) {
+        ChunkRecord r = ChunkRecord.decode(it.value());
+        if (r.state() == ChunkRecord.DIRTY) {
+          bytes += r.storedLength();
+        }
+      }
+    }
+    return bytes;
+  }
+
+  /** Local stored chunk bytes (dirty and clean). */
+  public long localBytes() {
+    return engine.storedBytesNow();
+  }
+
+  /** The engine's local capacity limit. */
+  public long capacityBytes() {
+    return engine.config().capacityBytes();
+  }
+
+  /**
+   * Records a durable pack and points its chunks at it, in one synced batch. Dirty chunks become
+   * CLEAN. With {@code fromPack >= 0} (a repack) chunks still located in {@code fromPack} move
+   * to the new pack and keep their state, and their old records become dead there. A placement
+   * whose chunk is gone, or no longer where this commit expects it, is counted dead at once.
+   *
+   * @return the new pack's number
+   */
+  public long commitPack(PackRecord pack, List<Placement> placements, long fromPack) {
+    synchronized (packLock) {
+      long number = kv().counter(Layout.NEXT_PACK) + 1;
+      int[] stripes = new int[placements.size()];
+      List<byte[]> ids = new ArrayList<>(placements.size());
+      for (int i = 0; i < stripes.length; i++) {
+        stripes[i] = engine.idLocks().stripe(placements.get(i).id());
+        ids.add(placements.get(i).id());
+      }
+      int[] locked = engine.idLocks().lockAll(stripes);
+      try (KvBatch b = kv().newBatch()) {
+        List<byte[]> raws = kv().multiGet(Column.CHUNKS, ids);
+        long live = 0;
+        long dead = 0;
+        for (int i = 0; i < placements.size(); i++) {
+          Placement p = placements.get(i);
+          byte[] raw = raws.get(i);
+          ChunkRecord r = raw == null ? null : ChunkRecord.decode(raw);
+          boolean take;
+          if (fromPack < 0) {
+            take = r != null && r.state() == ChunkRecord.DIRTY;
+          } else {
+            take = r != null && r.inCloud() && r.packNumber() == fromPack;
+          }
+          if (!take) {
+            dead += p.sealedLength();
+            continue;
+          }
+          ChunkRecord moved = r.clean(number, p.recordIndex(), p.offset(), p.sealedLength());
+          if (fromPack >= 0) {
+            moved = moved.withState(r.state());
+            b.add(Layout.packCounterKey(fromPack, Layout.PACK_LIVE), -r.sealedLength());
+            b.add(Layout.packCounterKey(fromPack, Layout.PACK_DEAD), r.sealedLength());
+          }
+          b.put(Column.CHUNKS, p.id(), moved.encode());
+          live += p.sealedLength();
+        }
+        b.put(Column.PACKS, Layout.packKey(number), pack.encode());
+        b.add(Layout.NEXT_PACK, 1);
+        b.add(Layout.packCounterKey(number, Layout.PACK_LIVE), live);
+        b.add(Layout.packCounterKey(number, Layout.PACK_DEAD), dead);
+        kv().write(b, true);
+      } finally {
+        engine.idLocks().unlockAll(locked);
+      }
+      return number;
+    }
+  }
+
+  /**
+   * Evicts clean chunks of no pinned volume, coldest (least recently written) first, until
+   * {@code bytes} of local stored bytes are freed or none is left.
+   *
+   * @return bytes freed
+   */
+  public long evict(long bytes) {
+    long freed = 0;
+    while (freed < bytes) {
+      List<byte[]> coldest = coldestClean(4096);
+      if (coldest.isEmpty()) {
+        break;
+      }
+      for (int i = 0; i < coldest.size() && freed < bytes; i += LOCK_BATCH) {
+        freed += evictLocked(coldest.subList(i, Math.min(coldest.size(), i + LOCK_BATCH)));
+      }
+      if (coldest.size() < 4096) {
+        break;
+      }
+    }
+    return freed;
+  }
+
+  private List<byte[]> coldestClean(int limit) {
+    record Cand(byte[] id, long at) {}
+    PriorityQueue<Cand> heap =
+        new PriorityQueue<>(Comparator.comparingLong(Cand::at).reversed());
+    try (KvSnapshot snap = kv().snapshot(); KvIterator it = snap.scan(Column.CHUNKS, new byte[0],
+        null)) {
+      for (; it.valid(); it.next()) {
+        ChunkRecord r = ChunkRecord.decode(it.value());
+        if (r.state() == ChunkRecord.CLEAN && r.pinnedRefs() == 0) {
+          heap.add(new Cand(it.key(), r.lastWriteMillis()));
+          if (heap.size() > limit) {
+            heap.poll();
+          }
+        }
+      }
+    }
+    List<Cand> sorted = new ArrayList<>(heap);
+    sorted.sort(Comparator.comparingLong(Cand::at));
+    return sorted.stream().map(Cand::id).toList();
+  }
+
+  private long evictLocked(List<byte[]> ids) {
+    int[] stripes = new int[ids.size()];
+    for (int i = 0; i < stripes.length; i++) {
+      stripes[i] = engine.idLocks().stripe(ids.get(i));
+    }
+    int[] locked = engine.idLocks().lockAll(stripes);
+    long freed = 0;
+    try (KvBatch b = kv().newBatch()) {
+      List<byte[]> raws = kv().multiGet(Column.CHUNKS, ids);
+      for (int i = 0; i < ids.size(); i++) {
+        byte[] raw = raws.get(i);
+        ChunkRecord r = raw == null ? null : ChunkRecord.decode(raw);
+        if (r == null || r.state() != ChunkRecord.CLEAN || r.pinnedRefs() != 0) {
+          continue;
+        }
+        b.put(Column.CHUNKS, ids.get(i), r.withState(ChunkRecord.EVICTED).encode());
+        b.delete(Column.CHUNKDATA, ids.get(i));
+        freed += r.storedLength();
+      }
+      if (freed > 0) {
+        b.add(Layout.STORED_BYTES, -freed);
+        kv().write(b, false);
+        engine.storedBytesChanged(-freed);
+      }
+    } finally {
+      engine.idLocks().unlockAll(locked);
+    }
+    return freed;
+  }
+
+  /**
+   * Puts an evicted chunk's bytes, read back and verified, into the local store as CLEAN when
+   * it is still evicted and the capacity allows.
+   *
+   * @return true when re-inserted
+   */
+  public boolean reinsert(byte[] id, byte[] stored) {
+    engine.verifyStored(id, stored);
+    int[] locked = engine.idLocks().lockAll(new int[] {engine.idLocks().stripe(id)});
+    try (KvBatch b = kv().newBatch()) {
+      byte[] raw = kv().get(Column.CHUNKS, id);
+      ChunkRecord r = raw == null ? null : ChunkRecord.decode(raw);
+      if (r == null || r.state() != ChunkRecord.EVICTED || r.storedLength() != stored.length
+          || engine.storedBytesNow() + stored.length > engine.config().capacityBytes()) {
+        return false;
+      }
+      b.put(Column.CHUNKS, id, r.withState(ChunkRecord.CLEAN).encode());
+      b.put(Column.CHUNKDATA, id, stored);
+      b.add(Layout.STORED_BYTES, stored.length);
+      kv().write(b, false);
+      engine.storedBytesChanged(stored.length);
+      return true;
+    } finally {
+      engine.idLocks().unlockAll(locked);
+    }
+  }
+
+  /**
+   * Checks bytes read back from the cloud for chunk {@code id} (decode and keyed hash).
+   *
+   * @throws io.tiergate.iscsi.spi.BlockDeviceException UNRECOVERED_READ_ERROR on a mismatch
+   */
+  public void verify(byte[] id, byte[] stored) {
+    engine.verifyStored(id, stored);
+  }
+
+  /** The pack numbered {@code number}, or null. */
+  public PackRecord pack(long number) {
+    byte[] raw = kv().get(Column.PACKS, Layout.packKey(number));
+    return raw == null ? null : PackRecord.decode(raw);
+  }
+
+  /** Every pack with its counters. */
+  public List<PackInfo> packs() {
+    List<PackInfo> out = new ArrayList<>();
+    try (KvSnapshot snap = kv().snapshot(); KvIterator it = snap.scan(Column.PACKS, new byte[0],
+        null)) {
+      for (; it.valid(); it.next()) {
+        long n = Keys.getLong(it.key(), 0);
+        out.add(new PackInfo(n, PackRecord.decode(it.value()),
+            snap.counter(Layout.packCounterKey(n, Layout.PACK_LIVE)),
+            snap.counter(Layout.packCounterKey(n, Layout.PACK_DEAD))));
+      }
+    }
+    return out;
+  }
+
+  /** The live chunks located in pack {@code number} (a scan of the chunk records). */
+  public List<PackedChunk> chunksIn(long number) {
+    List<PackedChunk> out = new ArrayList<>();
+    try (KvSnapshot snap = kv().snapshot(); KvIterator it = snap.scan(Column.CHUNKS, new byte[0],
+        null)) {
+      for (; it.valid(); it.next()) {
+        ChunkRecord r = ChunkRecord.decode(it.value());
+        if (r.inCloud() && r.packNumber() == number) {
+          out.add(new PackedChunk(it.key(), r.local(), r.recordIndex(), r.recordOffset(),
+              r.sealedLength()));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The local stored bytes of chunk {@code id}, or null when evicted or gone. */
+  public byte[] localBytes(byte[] id) {
+    return kv().get(Column.CHUNKDATA, id);
+  }
+
+  /**
+   * Marks pack {@code number} dead when no live record is left in it.
+   *
+   * @return true when it is (now or already) dead
+   */
+  public boolean markDeadIfEmpty(long number, long now) {
+    synchronized (packLock) {
+      PackRecord p = pack(number);
+      if (p == null) {
+        return false;
+      }
+      if (p.dead()) {
+        return true;
+      }
+      // A live counter of zero is final: chunks only ever leave a sealed pack.
+      if (kv().counter(Layout.packCounterKey(number, Layout.PACK_LIVE)) != 0) {
+        return false;
+      }
+      try (KvBatch b = kv().newBatch()) {
+        b.put(Column.PACKS, Layout.packKey(number), p.markDead(now).encode());
+        kv().write(b, true);
+      }
+      return true;
+    }
+  }
+
+  /** Forgets dead packs whose objects were deleted from the cloud. */
+  public void forgetPacks(List<Long> numbers) {
+    synchronized (packLock) {
+      try (KvBatch b = kv().newBatch()) {
+        for (long n : numbers) {
+          PackRecord p = pack(n);
+          if (p == null || !p.dead()) {
+            throw new IllegalStateException("pack " + n + " is not dead");
+          }
+          b.delete(Column.PACKS, Layout.packKey(n));
+          b.delete(Column.META, Layout.packCounterKey(n, Layout.PACK_LIVE));
+          b.delete(Column.META, Layout.packCounterKey(n, Layout.PACK_DEAD));
+        }
+        kv().write(b, true);
+      }
+    }
+  }
+}

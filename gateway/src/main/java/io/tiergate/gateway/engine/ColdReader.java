@@ -1,0 +1,19 @@
+package io.tiergate.gateway.engine;
+
+/**
+ * Reads an evicted chunk's stored bytes back from the cloud tier. The engine checks what it
+ * returns (decode and chunk ID) before serving a byte of it; see {@link
+ * BlockEngine#setColdReader}.
+ */
+public interface ColdReader {
+
+  /**
+   * The stored bytes (chunk header included) of chunk {@code chunkId}, whose sealed record is
+   * number {@code recordIndex} at {@code offset} ({@code length} bytes) of local pack {@code
+   * packNumber}.
+   *
+   * @throws io.tiergate.iscsi.spi.BlockDeviceException UNRECOVERED_READ_ERROR when the record
+   *     cannot be read or does not authenticate, NOT_READY when the cloud is unreachable
+   */
+  byte[] read(byte[] chunkId, long packNumber, int recordIndex, long offset, int length);
+}
