@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 4, time = 2)
+@Measurement(iterations = 3, time = 2)
 @Fork(1)
 public class ChunkIdBenchmark {
   @Param({"65536", "1048576"})

@@ -33,8 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 4, time = 2)
-@Measurement(iterations = 4, time = 2)
+@Warmup(iterations = 6, time = 2)
+@Measurement(iterations = 3, time = 2)
 @Fork(1)
 public class RecordCipherBenchmark {
   @Param({"65536", "1048576"})
