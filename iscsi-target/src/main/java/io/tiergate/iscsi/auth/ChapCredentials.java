@@ -1,6 +1,7 @@
 package io.tiergate.iscsi.auth;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -51,6 +52,21 @@ public final class ChapCredentials {
   /** The name the target presents in mutual CHAP, or null. */
   public String mutualUser() {
     return mutualUser;
+  }
+
+  /**
+   * Whether {@code a} and {@code b} hold the same names and secrets, so that a session
+   * authenticated under one is still authenticated under the other; two nulls are the same.
+   */
+  public static boolean same(ChapCredentials a, ChapCredentials b) {
+    if (a == null || b == null) {
+      return a == b;
+    }
+    return a.user.equals(b.user) && Objects.equals(a.mutualUser, b.mutualUser)
+        && MessageDigest.isEqual(a.secret, b.secret)
+        && (a.mutualSecret == null ? b.mutualSecret == null
+            : b.mutualSecret != null && MessageDigest.isEqual(a.mutualSecret,
+                b.mutualSecret));
   }
 
   byte[] secret() {

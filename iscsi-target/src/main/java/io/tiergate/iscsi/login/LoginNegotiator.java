@@ -500,6 +500,16 @@ public final class LoginNegotiator {
         maxOutstandingR2T, 0);
   }
 
+  /** The InitiatorName offered, or null before it was. */
+  public String initiatorName() {
+    return initiatorName;
+  }
+
+  /** The TargetName offered (null for discovery or before it was). */
+  public String targetName() {
+    return targetName;
+  }
+
   /** The ISID of the first request. */
   public long isid() {
     return isid;

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import io.tiergate.iscsi.login.LoginNegotiator;
 import io.tiergate.iscsi.login.LoginStatus;
 import io.tiergate.iscsi.login.SendTargets;
@@ -215,6 +216,23 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     });
   }
 
+  /**
+   * Closes this connection because its target was removed or its access changed; the session
+   * leaves the registry as the connection goes inactive.
+   */
+  Future<Void> closeForTargetChange() {
+    Channel channel = ctx.channel();
+    channel.eventLoop().execute(() -> {
+      if (phase != Phase.CLOSED) {
+        log.info("{}: closing session of {} on {}: target removed or its access changed",
+            channel.remoteAddress(), nexus != null ? nexus.initiatorName() : "?",
+            nexus != null ? nexus.targetName() : "?");
+      }
+      close();
+    });
+    return channel.closeFuture();
+  }
+
   private void close() {
     phase = Phase.CLOSED;
     ctx.channel().close();
@@ -261,6 +279,13 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
               portal.directory().portalGroupTag());
           session = portal.registry().register(nexus, this, units);
           tsih = session.tsih;
+          if (!portal.stillServes(params.targetName(), units, params.initiatorName())) {
+            // The target was removed or its access changed while this login ran.
+            portal.registry().unregister(session);
+            session = null;
+            units = null;
+            status = LoginStatus.NOT_FOUND;
+          }
         }
       } else {
         tsih = portal.nextDiscoveryTsih();
@@ -275,6 +300,8 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         status >> 8, status & 0xff,
         Unpooled.wrappedBuffer(failed ? new byte[0] : reply.text()));
     if (failed) {
+      portal.loginFailed(status, negotiator.initiatorName(), negotiator.targetName(),
+          String.valueOf(ctx.channel().remoteAddress()));
       phase = Phase.CLOSED;
       ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
       return;

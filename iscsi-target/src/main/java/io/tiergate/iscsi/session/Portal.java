@@ -3,13 +3,20 @@ package io.tiergate.iscsi.session;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.concurrent.Future;
 import io.tiergate.iscsi.login.NegotiationLimits;
 import io.tiergate.iscsi.login.TargetDirectory;
 import io.tiergate.iscsi.pdu.PduDecoder;
 import io.tiergate.iscsi.pdu.PduEncoder;
 import io.tiergate.iscsi.scsi.LogicalUnits;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The session layer of one network portal: builds the pipeline of every accepted connection
@@ -18,8 +25,30 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Pipeline, from the socket inwards: flush consolidation (many small responses, few
  * syscalls), {@link PduDecoder} / {@link PduEncoder}, then, once in full feature phase, the NOP
  * keepalive watcher, then the connection handler.
+ *
+ * <p>The set of targets may change while connections are open: {@link #putUnits} and {@link
+ * #removeUnits} change which logical units a login reaches, {@link #closeSessions} ends the
+ * sessions of one target. A login checks, after registering its session, that its target
+ * still serves the same units to it; a change racing with a login therefore either sees the
+ * session in its sweep or makes the login fail.
  */
 public final class Portal {
+  private static final Logger log = LoggerFactory.getLogger(Portal.class);
+
+  /** Told of every login that ends in a failure status. */
+  @FunctionalInterface
+  public interface LoginFailureSink {
+    /**
+     * A login failed.
+     *
+     * @param status the Login Response status, class &lt;&lt; 8 | detail ({@code LoginStatus})
+     * @param initiatorName the InitiatorName offered, or null
+     * @param targetName the TargetName offered, or null (discovery, or not offered)
+     * @param peer the initiator's address
+     */
+    void loginFailed(int status, String initiatorName, String targetName, String peer);
+  }
+
   private final TargetDirectory directory;
   private final Map<String, LogicalUnits> units;
   private final NegotiationLimits limits;
@@ -29,6 +58,7 @@ public final class Portal {
   private final int maxTransferLength;
   private final SessionRegistry registry = new SessionRegistry();
   private final AtomicInteger discoveryTsih = new AtomicInteger(0x8000);
+  private volatile LoginFailureSink loginFailures = (status, initiator, target, peer) -> { };
 
   /**
    * A portal.
@@ -48,7 +78,7 @@ public final class Portal {
       throw new IllegalArgumentException("queue depth must be at least 1");
     }
     this.directory = directory;
-    this.units = Map.copyOf(units);
+    this.units = new ConcurrentHashMap<>(units);
     this.limits = limits;
     this.queueDepth = queueDepth;
     this.nopIntervalMillis = nopIntervalMillis;
@@ -68,6 +98,59 @@ public final class Portal {
   /** Normal sessions currently logged in. */
   public int sessionCount() {
     return registry.size();
+  }
+
+  /** Sessions per target name; targets without sessions are absent. */
+  public Map<String, Integer> sessionsByTarget() {
+    return registry.sizeByTarget();
+  }
+
+  /** Normal sessions logged in to one target. */
+  public int sessionCount(String targetName) {
+    return registry.size(targetName);
+  }
+
+  /** Where failed logins are reported from now on. */
+  public void loginFailures(LoginFailureSink sink) {
+    this.loginFailures = sink;
+  }
+
+  /** Makes a target's logical units reachable by new logins; returns the previous ones. */
+  public LogicalUnits putUnits(String targetName, LogicalUnits targetUnits) {
+    return units.put(targetName, targetUnits);
+  }
+
+  /** Makes a target unreachable by new logins; returns its logical units, or null. */
+  public LogicalUnits removeUnits(String targetName) {
+    return units.remove(targetName);
+  }
+
+  /**
+   * Closes the connections of the sessions on one target whose initiator matches; returns
+   * their close futures. Other targets' sessions are not touched.
+   */
+  public List<Future<Void>> closeSessions(String targetName,
+      Predicate<String> initiator) {
+    List<Future<Void>> closed = new ArrayList<>();
+    for (SessionRegistry.Handle h : registry.sessionsOf(targetName, initiator)) {
+      closed.add(h.connection.closeForTargetChange());
+    }
+    return closed;
+  }
+
+  /** Whether a session just registered may stay: its target still serves it these units. */
+  boolean stillServes(String targetName, LogicalUnits loggedIn, String initiatorName) {
+    TargetDirectory.Entry e = directory.target(targetName);
+    return units.get(targetName) == loggedIn && e != null && e.allows(initiatorName);
+  }
+
+  void loginFailed(int status, String initiatorName, String targetName, String peer) {
+    try {
+      loginFailures.loginFailed(status, initiatorName, targetName, peer);
+    } catch (RuntimeException e) {
+      // A listener's bug must not cost the event loop; the failure is answered anyway.
+      log.warn("login failure listener failed", e);
+    }
   }
 
   TargetDirectory directory() {

@@ -2,7 +2,12 @@ package io.tiergate.iscsi.session;
 
 import io.tiergate.iscsi.scsi.ItNexus;
 import io.tiergate.iscsi.scsi.LogicalUnits;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,5 +77,36 @@ final class SessionRegistry {
 
   int size() {
     return sessions.size();
+  }
+
+  /** Sessions per target name; targets without sessions are absent. */
+  Map<String, Integer> sizeByTarget() {
+    Map<String, Integer> out = new HashMap<>();
+    for (ItNexus n : sessions.keySet()) {
+      out.merge(n.targetName(), 1, Integer::sum);
+    }
+    return out;
+  }
+
+  /** Sessions logged in to one target. */
+  int size(String targetName) {
+    int n = 0;
+    for (ItNexus nexus : sessions.keySet()) {
+      if (nexus.targetName().equals(targetName)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The sessions of one target whose initiator matches. */
+  List<Handle> sessionsOf(String targetName, Predicate<String> initiator) {
+    List<Handle> out = new ArrayList<>();
+    for (Handle h : sessions.values()) {
+      if (h.nexus.targetName().equals(targetName) && initiator.test(h.nexus.initiatorName())) {
+        out.add(h);
+      }
+    }
+    return out;
   }
 }
