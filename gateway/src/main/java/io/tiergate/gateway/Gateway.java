@@ -9,6 +9,7 @@ import io.tiergate.gateway.engine.BlockEngine;
 import io.tiergate.gateway.engine.EngineConfig;
 import io.tiergate.gateway.engine.EngineException;
 import io.tiergate.gateway.engine.VolumeSpec;
+import io.tiergate.gateway.tier.CloudTierService;
 import io.tiergate.iscsi.IscsiServer;
 import io.tiergate.iscsi.TargetConfig;
 import java.io.IOException;
@@ -55,6 +56,7 @@ public final class Gateway implements AutoCloseable {
   private final BlockEngine engine;
   private IscsiServer server;
   private AdminService admin;
+  private volatile CloudTierService cloud;
 
   private Gateway(GatewayConfig config, KeyRing keyRing, BlockEngine engine) {
     this.config = config;
@@ -207,6 +209,7 @@ public final class Gateway implements AutoCloseable {
    * UI, metrics), which from then on decides what the portal exports.
    */
   public synchronized void serve() {
+    startCloud();
     admin = AdminService.create(new Host());
     TargetConfig targets = admin.targets();
     if (targets == null) {
@@ -214,6 +217,22 @@ public final class Gateway implements AutoCloseable {
     }
     server = IscsiServer.start(targets, config.iscsiHost(), config.iscsiPort());
     admin.start();
+  }
+
+  /**
+   * Connects the cloud tier (the configured store; by default a directory in the data
+   * directory) and starts its background passes. Idempotent.
+   */
+  public synchronized CloudTierService startCloud() {
+    if (cloud == null) {
+      cloud = CloudTierService.start(engine, keyRing, config.cloud(), config.dataDir(), true);
+    }
+    return cloud;
+  }
+
+  /** The cloud tier, or null before {@link #serve} or {@link #startCloud}. */
+  public CloudTierService cloud() {
+    return cloud;
   }
 
   /** The admin server's URL, or null when it is not serving. */
@@ -309,6 +328,13 @@ public final class Gateway implements AutoCloseable {
       m.put("passphrase-file", String.valueOf(passphraseFile()));
       m.put("capacity", config.capacityBytes() == Long.MAX_VALUE ? "unlimited"
           : String.valueOf(config.capacityBytes()));
+      // The connection string itself never leaves its file; only where it is kept.
+      m.put("cloud", config.cloud().describe(config.dataDir()));
+      if (config.cloud().azure()) {
+        m.put("azure-connection-string-file",
+            String.valueOf(config.cloud().connectionStringFile()));
+      }
+      m.put("tier-after", config.cloud().tierAfter().toString());
       return m;
     }
   }
@@ -328,6 +354,10 @@ public final class Gateway implements AutoCloseable {
     if (server != null) {
       server.close();
       server = null;
+    }
+    if (cloud != null) {
+      cloud.close();
+      cloud = null;
     }
     engine.close();
     keyRing.close();

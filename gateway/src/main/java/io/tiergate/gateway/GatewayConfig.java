@@ -1,5 +1,6 @@
 package io.tiergate.gateway;
 
+import io.tiergate.gateway.tier.CloudConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -18,9 +19,14 @@ import java.util.Properties;
  * admin-listen = 127.0.0.1:8080
  * passphrase-file = /etc/tiergate/passphrase
  * capacity = 500GiB
+ * cloud = azure
+ * azure-connection-string-file = /etc/tiergate/azure.txt
+ * container = tiergate
+ * tier-after = 1h
+ * bandwidth-limit = 20MB/s
  * </pre>
  *
- * Flags override the file.
+ * Flags override the file. The cloud settings are those of {@link CloudConfig}.
  *
  * @param dataDir where the database and key ring live
  * @param iscsiHost address the iSCSI portal binds
@@ -28,9 +34,23 @@ import java.util.Properties;
  * @param adminListen address of the admin API, web UI and metrics (HTTPS), or {@code off}
  * @param passphraseFile file holding the passphrase, or null for the demo default
  * @param capacityBytes local capacity for stored chunk bytes
+ * @param cloud the cloud tier settings
  */
 public record GatewayConfig(Path dataDir, String iscsiHost, int iscsiPort, String adminListen,
-    Path passphraseFile, long capacityBytes) {
+    Path passphraseFile, long capacityBytes, CloudConfig cloud) {
+
+  /** Settings with the default cloud tier (a directory in the data directory). */
+  public GatewayConfig(Path dataDir, String iscsiHost, int iscsiPort, String adminListen,
+      Path passphraseFile, long capacityBytes) {
+    this(dataDir, iscsiHost, iscsiPort, adminListen, passphraseFile, capacityBytes,
+        CloudConfig.defaults());
+  }
+
+  /** The same settings with other cloud settings. */
+  public GatewayConfig withCloud(CloudConfig c) {
+    return new GatewayConfig(dataDir, iscsiHost, iscsiPort, adminListen, passphraseFile,
+        capacityBytes, c);
+  }
 
   /** Embedded defaults: ./tiergate-data, iSCSI on 0.0.0.0:3260, admin on 127.0.0.1:8080. */
   public static GatewayConfig defaults() {
@@ -59,7 +79,7 @@ public record GatewayConfig(Path dataDir, String iscsiHost, int iscsiPort, Strin
     String key = name.toLowerCase(Locale.ROOT).replace("-", "");
     return switch (key) {
       case "datadir" -> new GatewayConfig(Path.of(value), iscsiHost, iscsiPort, adminListen,
-          passphraseFile, capacityBytes);
+          passphraseFile, capacityBytes, cloud);
       case "iscsilisten" -> {
         int colon = value.lastIndexOf(':');
         if (colon < 0) {
@@ -71,15 +91,21 @@ public record GatewayConfig(Path dataDir, String iscsiHost, int iscsiPort, Strin
           throw new IllegalArgumentException("port out of range: " + port);
         }
         yield new GatewayConfig(dataDir, host.isEmpty() ? "0.0.0.0" : host, port, adminListen,
-            passphraseFile, capacityBytes);
+            passphraseFile, capacityBytes, cloud);
       }
       case "adminlisten" -> new GatewayConfig(dataDir, iscsiHost, iscsiPort, value,
-          passphraseFile, capacityBytes);
+          passphraseFile, capacityBytes, cloud);
       case "passphrasefile" -> new GatewayConfig(dataDir, iscsiHost, iscsiPort, adminListen,
-          Path.of(value), capacityBytes);
+          Path.of(value), capacityBytes, cloud);
       case "capacity" -> new GatewayConfig(dataDir, iscsiHost, iscsiPort, adminListen,
-          passphraseFile, Sizes.parse(value));
-      default -> throw new IllegalArgumentException("unknown setting: " + name);
+          passphraseFile, Sizes.parse(value), cloud);
+      default -> {
+        CloudConfig c = cloud.with(key, value);
+        if (c == null) {
+          throw new IllegalArgumentException("unknown setting: " + name);
+        }
+        yield withCloud(c);
+      }
     };
   }
 

@@ -7,6 +7,7 @@ import io.tiergate.gateway.engine.VolumeInfo;
 import io.tiergate.gateway.engine.VolumeSpec;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,14 +31,26 @@ import java.util.concurrent.CountDownLatch;
  * output; everything else logs. Exit status: 0 success, 1 failure, 2 bad usage.
  */
 public final class Main {
-  private static final Set<String> RUN_OPTIONS =
-      Set.of("datadir", "iscsilisten", "adminlisten", "passphrasefile", "capacity", "config");
+  private static final Set<String> CLOUD_OPTIONS = Set.of("cloud", "azureconnectionstringfile",
+      "container", "packtier", "tierafter", "bandwidthlimit", "uploadparallelism",
+      "cachehighwatermark", "cachelowwatermark", "gcgrace");
+  private static final Set<String> RUN_OPTIONS = union(
+      Set.of("datadir", "iscsilisten", "adminlisten", "passphrasefile", "capacity", "config"),
+      CLOUD_OPTIONS);
   private static final Set<String> VOLUME_OPTIONS =
       Set.of("datadir", "passphrasefile", "config", "name", "size", "chunksize", "pinned");
   private static final Set<String> FLAGS = Set.of("pinned");
   private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+  /** The settings file in the data directory that {@code tiergate setup} writes. */
+  static final String SETUP_CONFIG = "tiergate.conf";
 
   private Main() {}
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> u = new java.util.HashSet<>(a);
+    u.addAll(b);
+    return Set.copyOf(u);
+  }
 
   /** Entry point. */
   public static void main(String[] args) {
@@ -86,6 +99,7 @@ public final class Main {
         Usage:
           tiergate run [--data-dir DIR] [--iscsi-listen HOST:PORT] [--admin-listen HOST:PORT]
                        [--passphrase-file FILE] [--capacity SIZE] [--config FILE]
+                       [--cloud file:DIR | --cloud azure ...] [--tier-after 1h] [...]
               Runs the gateway in the foreground (Ctrl-C or SIGTERM stops it cleanly).
               Defaults: --data-dir ./tiergate-data, --iscsi-listen 0.0.0.0:3260,
               --admin-listen 127.0.0.1:8080 (admin API, web UI and /metrics over HTTPS;
@@ -93,7 +107,16 @@ public final class Main {
               Without --passphrase-file a demo passphrase is generated and kept in the
               data directory: for trying Tiergate out only.
               --config FILE reads the same settings from a properties file
-              (data-dir=..., iscsi-listen=..., ...); flags override it.
+              (data-dir=..., iscsi-listen=..., ...); flags override it. Without
+              --config, DATA-DIR/tiergate.conf (written by 'tiergate setup') is read
+              when it exists.
+              Cloud tier (cold chunks, packed and encrypted):
+                --cloud file:DIR         a directory (default: DATA-DIR/cloud)
+                --cloud azure --azure-connection-string-file FILE --container NAME
+                                         an Azure Blob container (the file holds the secret)
+                --pack-tier Hot|Cool|Cold  --tier-after 1h  --bandwidth-limit 20MB/s
+                --upload-parallelism 2   --cache-high-watermark 90%
+                --cache-low-watermark 80%  --gc-grace 1h
 
           tiergate New-Volume -Name NAME -Size SIZE [-ChunkSize SIZE] [-Pinned] [--data-dir DIR]
               Creates a thin volume (exported as iqn.2026-11.io.tiergate:NAME, LUN 0, when
@@ -154,14 +177,26 @@ public final class Main {
     GatewayConfig c = GatewayConfig.defaults();
     if (opts.containsKey("config")) {
       c = c.withFile(Path.of(opts.get("config")));
+    } else {
+      // What the setup wizard saved, so that a plain 'tiergate run' runs as set up.
+      Path dir = opts.containsKey("datadir") ? Path.of(opts.get("datadir")) : c.dataDir();
+      Path saved = dir.resolve(SETUP_CONFIG);
+      if (Files.isRegularFile(saved)) {
+        c = c.withFile(saved);
+      }
     }
     for (Map.Entry<String, String> e : opts.entrySet()) {
-      if (Set.of("datadir", "iscsilisten", "adminlisten", "passphrasefile", "capacity")
-          .contains(e.getKey())) {
+      if (!e.getKey().equals("config") && (RUN_OPTIONS.contains(e.getKey())
+          || Set.of("datadir", "passphrasefile").contains(e.getKey()))) {
         c = c.with(e.getKey(), e.getValue());
       }
     }
     return c;
+  }
+
+  /** The settings a {@code run} command line stands for. */
+  static GatewayConfig runConfig(String... args) {
+    return config(options(args, RUN_OPTIONS));
   }
 
   private static int serve(Map<String, String> opts, PrintStream out) {

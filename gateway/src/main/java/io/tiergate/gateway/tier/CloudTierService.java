@@ -1,0 +1,629 @@
+package io.tiergate.gateway.tier;
+
+import io.tiergate.crypto.ChunkId;
+import io.tiergate.crypto.CryptoException;
+import io.tiergate.crypto.KeyRing;
+import io.tiergate.gateway.engine.BlockEngine;
+import io.tiergate.gateway.engine.ChunkTierStore;
+import io.tiergate.gateway.engine.ColdReader;
+import io.tiergate.gateway.engine.PackRecord;
+import io.tiergate.gateway.engine.VolumeInfo;
+import io.tiergate.iscsi.spi.BlockDeviceException;
+import io.tiergate.tiering.CloudTier;
+import io.tiergate.tiering.PackRef;
+import io.tiergate.tiering.UploadedPack;
+import io.tiergate.tiering.pack.PackEntry;
+import io.tiergate.tiering.store.BandwidthLimiter;
+import io.tiergate.tiering.store.ObjectStore;
+import io.tiergate.tiering.store.ObjectStoreException;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's cloud tier: uploads cold dirty chunks in packs, evicts clean chunks under local
+ * pressure, reads evicted chunks back, and collects dead packs.
+ *
+ * <p>Upload: a pass takes the dirty chunks of no pinned volume whose last write is older than
+ * {@code tier-after} (all of them for a sync), cuts them into packs of at most 32 MiB (16-32 MiB
+ * when there is that much; a sync sends the remainder too), seals and uploads up to {@code
+ * upload-parallelism} packs at once under the shared bandwidth limit, and only after {@link
+ * CloudTier#uploadPack} returned (the pack is durable) commits the chunks' new state and
+ * location in one synced batch. A failed upload leaves its chunks dirty: nothing is marked
+ * clean that is not in the cloud, and the next pass tries again. The records are the chunks'
+ * stored bytes (header and LZ4 payload), so a cold read needs no re-encoding.
+ *
+ * <p>Eviction: above the high watermark of the local capacity, clean chunks are evicted
+ * coldest first down to the low watermark; dirty chunks never are.
+ *
+ * <p>Cold reads: one ranged GET of the sealed record, authenticated decryption, then the engine
+ * checks that the bytes decode and hash to the chunk ID before serving them. Concurrent misses
+ * on one chunk share one fetch. A chunk that fails is never served: the command fails with
+ * UNRECOVERED READ ERROR (MEDIUM ERROR sense), and the failure is logged and counted.
+ *
+ * <p>GC: a pack whose dead bytes pass 20% is repacked (its live chunks, fetched first when
+ * evicted, go into a new pack, moved in one batch); a pack with no live bytes becomes dead and
+ * is deleted from the cloud only after {@code gc-grace}, so a reader that located a chunk in it
+ * a moment ago still finds it. Only dead packs are ever deleted.
+ *
+ * <p>Concurrency: passes (upload, eviction, GC) run one at a time under one lock, on the
+ * scheduler's thread or on the caller's (a sync); uploads fan out to the upload pool. Cold
+ * reads run on the reading thread.
+ */
+public final class CloudTierService implements ColdReader, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CloudTierService.class);
+  static final long PACK_MAX = 32L << 20;
+  static final long PACK_MIN = 16L << 20;
+  static final double REPACK_DEAD_SHARE = 0.20;
+
+  private final BlockEngine engine;
+  private final ChunkTierStore chunks;
+  private final KeyRing keys;
+  private final CloudConfig config;
+  private final Path dataDir;
+  private final ObjectStore objects;
+  private final CloudTier tier;
+  private final BandwidthLimiter limiter;
+  private final TierCounters counters = new TierCounters();
+  private final ReentrantLock passLock = new ReentrantLock();
+  private final ConcurrentHashMap<ByteBuffer, CompletableFuture<byte[]>> inflight =
+      new ConcurrentHashMap<>();
+  private final ExecutorService uploaders;
+  private final ScheduledExecutorService scheduler;
+  private volatile long capacityOverride;
+  private volatile List<VolumeInfo> publishedCatalogue;
+  private volatile boolean closed;
+
+  private CloudTierService(BlockEngine engine, KeyRing keys, CloudConfig config, Path dataDir,
+      ObjectStore objects) {
+    this.engine = engine;
+    this.chunks = engine.tierStore();
+    this.keys = keys;
+    this.config = config;
+    this.dataDir = dataDir;
+    this.objects = objects;
+    this.limiter = new BandwidthLimiter(config.bandwidthBytesPerSecond());
+    this.tier = new CloudTier(objects, keys, limiter, 8);
+    this.uploaders = Executors.newFixedThreadPool(config.uploadParallelism(), r -> {
+      Thread t = new Thread(r, "tiergate-upload");
+      t.setDaemon(true);
+      return t;
+    });
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "tiergate-tier");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Connects the engine to the configured cloud: opens the store, publishes the key ring
+   * (wrapped keys only) when the cloud's copy differs, installs the cold reader and, with
+   * {@code background}, schedules the periodic passes.
+   *
+   * @throws IllegalStateException when the store cannot be opened (the message never carries
+   *     the connection string)
+   */
+  public static CloudTierService start(BlockEngine engine, KeyRing keys, CloudConfig config,
+      Path dataDir, boolean background) {
+    ObjectStore store = CloudStores.open(config, dataDir, Duration.ofSeconds(60));
+    CloudTierService s = new CloudTierService(engine, keys, config, dataDir, store);
+    try {
+      s.publishKeyRing();
+    } catch (ObjectStoreException e) {
+      // The gateway serves from local disk while the cloud is away; the next pass retries.
+      s.noteError("publishing the key ring", e);
+    }
+    engine.setColdReader(s);
+    if (background) {
+      long period = Math.max(1000, Math.min(30_000, config.tierAfter().toMillis() / 4));
+      s.scheduler.scheduleWithFixedDelay(s::periodicPass, period, period, TimeUnit.MILLISECONDS);
+    }
+    log.info("cloud tier on {}: tier after {}, bandwidth {}, {} upload(s) at once",
+        config.describe(dataDir), config.tierAfter(),
+        config.bandwidthBytesPerSecond() > 0 ? config.bandwidthBytesPerSecond() + " B/s"
+            : "unlimited", config.uploadParallelism());
+    return s;
+  }
+
+  /** The counters behind the cloud meters. */
+  public TierCounters counters() {
+    return counters;
+  }
+
+  /** The settings in force. */
+  public CloudConfig config() {
+    return config;
+  }
+
+  /** Where the tier stores, for people (never a secret). */
+  public String describe() {
+    return config.describe(dataDir);
+  }
+
+  /** The cloud tier (for tests and tools). */
+  public CloudTier tier() {
+    return tier;
+  }
+
+  /** The current upload limit in bytes per second; zero or less is unlimited. */
+  public long bandwidthLimit() {
+    return limiter.bytesPerSecond();
+  }
+
+  /** Changes the upload limit at once (zero or less: unlimited). */
+  public void setBandwidthLimit(long bytesPerSecond) {
+    limiter.setBytesPerSecond(bytesPerSecond);
+    log.info("upload bandwidth limit set to {}",
+        bytesPerSecond > 0 ? bytesPerSecond + " B/s" : "unlimited");
+  }
+
+  /** Overrides the capacity the watermarks apply to (0: the engine's limit or the disk's). */
+  public void setCacheCapacity(long bytes) {
+    capacityOverride = bytes;
+  }
+
+  /** Stored bytes of dirty chunks: what is waiting for the cloud (a scan). */
+  public long dirtyBytes() {
+    return chunks.dirtyBytes();
+  }
+
+  // ------------------------------------------------------------------ passes
+
+  private void periodicPass() {
+    if (closed) {
+      return;
+    }
+    try {
+      runPass(System.currentTimeMillis() - config.tierAfter().toMillis(), false);
+      evictToWatermark();
+      gc(false);
+      publishCatalogueIfChanged();
+    } catch (RuntimeException e) {
+      noteError("background pass", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Uploads every dirty chunk of every tiered volume now and waits until they are durable in
+   * the cloud and marked clean ({@code Start-CloudSync -Wait}).
+   *
+   * @return chunks uploaded by this call
+   * @throws IllegalStateException when an upload failed (chunks not uploaded stay dirty)
+   */
+  public long sync() throws InterruptedException {
+    long before = counters.chunksUploaded();
+    runPass(Long.MAX_VALUE, true);
+    publishCatalogueIfChanged();
+    return counters.chunksUploaded() - before;
+  }
+
+  private void runPass(long writtenBefore, boolean all) throws InterruptedException {
+    passLock.lockInterruptibly();
+    try {
+      while (!closed) {
+        long want = config.uploadParallelism() * PACK_MAX;
+        List<ChunkTierStore.DirtyChunk> dirty = chunks.dirtyChunks(writtenBefore, want);
+        if (dirty.isEmpty()) {
+          break;
+        }
+        long total = dirty.stream().mapToLong(d -> d.stored().length).sum();
+        if (!all && total < PACK_MIN && !underPressure()) {
+          break; // wait until a pack's worth has gone cold, unless space is short
+        }
+        List<List<ChunkTierStore.DirtyChunk>> packs = cut(dirty);
+        List<Future<Integer>> futures = new ArrayList<>();
+        for (List<ChunkTierStore.DirtyChunk> p : packs) {
+          futures.add(uploaders.submit(() -> uploadAndCommit(p)));
+        }
+        RuntimeException failure = null;
+        for (Future<Integer> f : futures) {
+          try {
+            f.get();
+          } catch (ExecutionException e) {
+            RuntimeException r = e.getCause() instanceof RuntimeException re ? re
+                : new IllegalStateException(e.getCause());
+            if (failure == null) {
+              failure = r;
+            }
+          }
+        }
+        if (failure != null) {
+          noteError("upload", failure);
+          throw new IllegalStateException("upload to the cloud failed; chunks stay dirty and "
+              + "are retried: " + failure.getMessage(), failure);
+        }
+        if (total < want) {
+          break;
+        }
+      }
+      tier.flushJournal();
+    } finally {
+      passLock.unlock();
+    }
+  }
+
+  private static List<List<ChunkTierStore.DirtyChunk>> cut(List<ChunkTierStore.DirtyChunk> d) {
+    List<List<ChunkTierStore.DirtyChunk>> packs = new ArrayList<>();
+    List<ChunkTierStore.DirtyChunk> cur = new ArrayList<>();
+    long bytes = 0;
+    for (ChunkTierStore.DirtyChunk c : d) {
+      if (!cur.isEmpty() && bytes + c.stored().length > PACK_MAX) {
+        packs.add(cur);
+        cur = new ArrayList<>();
+        bytes = 0;
+      }
+      cur.add(c);
+      bytes += c.stored().length;
+    }
+    if (!cur.isEmpty()) {
+      packs.add(cur);
+    }
+    return packs;
+  }
+
+  private int uploadAndCommit(List<ChunkTierStore.DirtyChunk> pack) throws InterruptedException {
+    List<CloudTier.Record> records = new ArrayList<>(pack.size());
+    long bytes = 0;
+    for (ChunkTierStore.DirtyChunk c : pack) {
+      records.add(new CloudTier.Record(ChunkId.of(c.id()), c.stored()));
+      bytes += c.stored().length;
+    }
+    counters.uploadQueueBytes.addAndGet(bytes);
+    try {
+      long t0 = System.nanoTime();
+      UploadedPack up;
+      try {
+        up = tier.uploadPack(records);
+      } catch (RuntimeException e) {
+        counters.uploadErrors.increment();
+        throw e;
+      }
+      timed(t0);
+      List<ChunkTierStore.Placement> placements = new ArrayList<>(pack.size());
+      for (int i = 0; i < pack.size(); i++) {
+        PackEntry e = up.entries().get(i);
+        placements.add(new ChunkTierStore.Placement(pack.get(i).id(), e.recordIndex(),
+            e.offset(), e.length()));
+      }
+      // Only now, with the pack durable, may its chunks become clean.
+      chunks.commitPack(packRecord(up), placements, -1);
+      counters.bytesUp.add(up.size());
+      counters.packsUploaded.increment();
+      counters.chunksUploaded.add(pack.size());
+      counters.lastUploadMillis.set(System.currentTimeMillis());
+      return pack.size();
+    } finally {
+      counters.uploadQueueBytes.addAndGet(-bytes);
+    }
+  }
+
+  private static PackRecord packRecord(UploadedPack up) {
+    PackRef r = up.ref();
+    return new PackRecord(r.packId(), r.keyId(), r.salt(), up.size(), false, 0);
+  }
+
+  private void timed(long t0) {
+    counters.requests.increment();
+    counters.requestNanos.add(System.nanoTime() - t0);
+  }
+
+  // ------------------------------------------------------------------ eviction
+
+  /** The capacity the watermarks apply to. */
+  long cacheCapacity() {
+    long o = capacityOverride;
+    if (o > 0) {
+      return o;
+    }
+    long c = chunks.capacityBytes();
+    if (c != Long.MAX_VALUE) {
+      return c;
+    }
+    try {
+      return Files.getFileStore(dataDir).getTotalSpace();
+    } catch (IOException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  private boolean underPressure() {
+    return chunks.localBytes() > config.highWatermark() * cacheCapacity();
+  }
+
+  /** Evicts clean chunks when above the high watermark, down to the low one. */
+  public long evictToWatermark() {
+    long cap = cacheCapacity();
+    long local = chunks.localBytes();
+    if (cap == Long.MAX_VALUE || local <= config.highWatermark() * cap) {
+      return 0;
+    }
+    long freed = chunks.evict(local - (long) (config.lowWatermark() * cap));
+    counters.evictedBytes.add(freed);
+    if (freed > 0) {
+      log.info("evicted {} bytes of clean chunks (local {} of {} capacity)", freed, local, cap);
+    }
+    return freed;
+  }
+
+  /** Evicts every clean chunk ({@code Clear-Cache}); dirty chunks stay. */
+  public long evictAll() {
+    long freed = chunks.evict(Long.MAX_VALUE);
+    counters.evictedBytes.add(freed);
+    log.info("cache cleared: {} bytes of clean chunks evicted", freed);
+    return freed;
+  }
+
+  // ------------------------------------------------------------------ cold reads
+
+  @Override
+  public byte[] read(byte[] chunkId, long packNumber, int recordIndex, long offset, int length) {
+    ByteBuffer key = ByteBuffer.wrap(chunkId.clone());
+    CompletableFuture<byte[]> mine = new CompletableFuture<>();
+    CompletableFuture<byte[]> running = inflight.putIfAbsent(key, mine);
+    if (running != null) {
+      try {
+        return running.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      }
+    }
+    try {
+      byte[] stored = fetchVerified(chunkId, packNumber, recordIndex, offset, length);
+      chunks.reinsert(chunkId, stored);
+      mine.complete(stored);
+      return stored;
+    } catch (RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      inflight.remove(key, mine);
+    }
+  }
+
+  private byte[] fetchVerified(byte[] chunkId, long packNumber, int recordIndex, long offset,
+      int length) {
+    PackRecord p = chunks.pack(packNumber);
+    if (p == null) {
+      counters.readErrors.increment();
+      throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
+          "the pack of an evicted chunk is unknown");
+    }
+    PackRef ref = new PackRef(p.packId(), p.keyId(), p.salt());
+    long t0 = System.nanoTime();
+    byte[] stored;
+    try {
+      stored = tier.fetch(ref, new PackEntry(ChunkId.of(chunkId), recordIndex, offset, length));
+    } catch (CryptoException e) {
+      integrityFailure("does not authenticate");
+      throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
+          "a chunk read back from the cloud does not authenticate", e);
+    } catch (ObjectStoreException e) {
+      counters.readErrors.increment();
+      noteError("cold read", e);
+      throw new BlockDeviceException(e.code().retryable()
+          ? BlockDeviceException.Kind.NOT_READY
+          : BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
+          "cannot read an evicted chunk from the cloud: " + e.code(), e);
+    } catch (RuntimeException e) {
+      // A damaged pack may fail to parse before it fails to authenticate.
+      integrityFailure("is unreadable");
+      throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
+          "a chunk read back from the cloud is unreadable", e);
+    }
+    timed(t0);
+    counters.bytesDown.add(length);
+    try {
+      chunks.verify(chunkId, stored);
+    } catch (BlockDeviceException e) {
+      integrityFailure("does not match its chunk ID");
+      throw e;
+    }
+    counters.coldReads.increment();
+    return stored;
+  }
+
+  private void integrityFailure(String what) {
+    counters.integrityFailures.increment();
+    counters.readErrors.increment();
+    counters.lastError = "a chunk read back from the cloud " + what;
+    log.error("cold read refused: a chunk read back from the cloud {}; the read fails with "
+        + "MEDIUM ERROR and no data is returned", what);
+  }
+
+  // ------------------------------------------------------------------ GC
+
+  /**
+   * One GC pass: packs without live bytes become dead, packs past 20% dead bytes are
+   * repacked, and dead packs older than the grace period (all dead packs with {@code
+   * ignoreGrace}) are deleted from the cloud and forgotten.
+   *
+   * @return packs deleted
+   */
+  public int gc(boolean ignoreGrace) throws InterruptedException {
+    passLock.lockInterruptibly();
+    try {
+      long now = System.currentTimeMillis();
+      List<ChunkTierStore.PackInfo> deletable = new ArrayList<>();
+      for (ChunkTierStore.PackInfo p : chunks.packs()) {
+        if (!p.record().dead() && p.liveBytes() == 0) {
+          chunks.markDeadIfEmpty(p.number(), now);
+          continue;
+        }
+        if (p.record().dead()) {
+          if (ignoreGrace || now - p.record().deadSinceMillis() >= config.gcGrace().toMillis()) {
+            deletable.add(p);
+          }
+          continue;
+        }
+        long total = p.liveBytes() + p.deadBytes();
+        if (total > 0 && p.deadBytes() > REPACK_DEAD_SHARE * total) {
+          repack(p);
+          chunks.markDeadIfEmpty(p.number(), System.currentTimeMillis());
+        }
+      }
+      if (deletable.isEmpty()) {
+        return 0;
+      }
+      List<PackRef> refs = new ArrayList<>();
+      List<Long> numbers = new ArrayList<>();
+      for (ChunkTierStore.PackInfo p : deletable) {
+        refs.add(new PackRef(p.record().packId(), p.record().keyId(), p.record().salt()));
+        numbers.add(p.number());
+      }
+      tier.deletePacks(refs);
+      chunks.forgetPacks(numbers);
+      counters.packsDeleted.add(numbers.size());
+      log.info("GC deleted {} dead pack(s) from the cloud", numbers.size());
+      return numbers.size();
+    } finally {
+      passLock.unlock();
+    }
+  }
+
+  private void repack(ChunkTierStore.PackInfo p) throws InterruptedException {
+    List<ChunkTierStore.PackedChunk> live = chunks.chunksIn(p.number());
+    if (live.isEmpty()) {
+      return;
+    }
+    List<CloudTier.Record> records = new ArrayList<>(live.size());
+    for (ChunkTierStore.PackedChunk c : live) {
+      byte[] stored = c.local() ? chunks.localBytes(c.id()) : null;
+      if (stored == null) {
+        stored = fetchVerified(c.id(), p.number(), c.recordIndex(), c.offset(),
+            c.sealedLength());
+      }
+      records.add(new CloudTier.Record(ChunkId.of(c.id()), stored));
+    }
+    long t0 = System.nanoTime();
+    UploadedPack up = tier.uploadPack(records);
+    timed(t0);
+    List<ChunkTierStore.Placement> placements = new ArrayList<>(live.size());
+    for (int i = 0; i < live.size(); i++) {
+      PackEntry e = up.entries().get(i);
+      placements.add(new ChunkTierStore.Placement(live.get(i).id(), e.recordIndex(), e.offset(),
+          e.length()));
+    }
+    chunks.commitPack(packRecord(up), placements, p.number());
+    tier.flushJournal();
+    counters.bytesUp.add(up.size());
+    counters.packsRepacked.increment();
+    log.info("repacked a pack with {}% dead bytes ({} live chunks)",
+        p.deadBytes() * 100 / (p.liveBytes() + p.deadBytes()), live.size());
+  }
+
+  // ------------------------------------------------------------------ metadata
+
+  private void publishKeyRing() {
+    byte[] mine = keys.serialize();
+    byte[] theirs = tier.metadata().latestKeyRing().orElse(null);
+    if (!Arrays.equals(mine, theirs)) {
+      tier.metadata().publishKeyRing(mine);
+      log.info("published the wrapped key slots to the cloud");
+    }
+  }
+
+  /**
+   * Publishes the key ring again (after a passphrase change: the cloud copy must stop opening
+   * with the old passphrase).
+   */
+  public void republishKeyRing() {
+    publishKeyRing();
+  }
+
+  /** Publishes the encrypted volume catalogue when the volumes changed since the last time. */
+  public void publishCatalogueIfChanged() {
+    List<VolumeInfo> vols = engine.listVolumes();
+    if (vols.equals(publishedCatalogue)) {
+      return;
+    }
+    tier.metadata().publish(keys.metadataCipher(), "catalogue", catalogue(vols));
+    publishedCatalogue = vols;
+  }
+
+  static byte[] catalogue(List<VolumeInfo> vols) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(1);
+      out.writeInt(vols.size());
+      for (VolumeInfo v : vols) {
+        out.writeLong(v.id());
+        out.writeUTF(v.name());
+        out.writeLong(v.sizeBytes());
+        out.writeInt(v.chunkSize());
+        out.writeBoolean(v.pinned());
+        out.writeLong(v.uuid().getMostSignificantBits());
+        out.writeLong(v.uuid().getLeastSignificantBits());
+        out.writeLong(v.createdMillis());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * Checks the cloud: lists the metadata prefix and reads the key ring back.
+   *
+   * @return round-trip time of the check
+   * @throws ObjectStoreException when the cloud cannot be reached or refuses the credentials
+   */
+  public Duration testConnection() {
+    long t0 = System.nanoTime();
+    objects.list("keys/");
+    return Duration.ofNanos(System.nanoTime() - t0);
+  }
+
+  private void noteError(String what, RuntimeException e) {
+    String msg = what + " failed: " + (e instanceof ObjectStoreException o ? o.code() + " "
+        : "") + e.getClass().getSimpleName();
+    counters.lastError = msg;
+    log.warn("cloud tier: {} ({}); local data is safe and will be retried", msg, e.getMessage());
+  }
+
+  /** Stops the passes (an upload in flight finishes or fails, never half-commits). */
+  @Override
+  public void close() {
+    closed = true;
+    engine.setColdReader(null);
+    scheduler.shutdownNow();
+    uploaders.shutdown();
+    try {
+      if (!uploaders.awaitTermination(30, TimeUnit.SECONDS)) {
+        uploaders.shutdownNow();
+      }
+      passLock.lock();
+      try {
+        tier.flushJournal();
+      } catch (RuntimeException e) {
+        noteError("journal flush", e);
+      } finally {
+        passLock.unlock();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    objects.close();
+  }
+}

@@ -1,0 +1,93 @@
+package io.tiergate.gateway.tier;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.tiergate.crypto.ChunkIdHasher;
+import io.tiergate.crypto.KdfParams;
+import io.tiergate.crypto.KeyRing;
+import io.tiergate.gateway.engine.BlockEngine;
+import io.tiergate.gateway.engine.EngineConfig;
+import io.tiergate.gateway.engine.EngineVerifier;
+import io.tiergate.gateway.engine.Volume;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+/** An engine, a key ring and a cloud tier service in a temporary directory, reopenable. */
+final class TierFixture implements AutoCloseable {
+  static final char[] PASSPHRASE = "correct horse battery staple 42".toCharArray();
+
+  final Path dir;
+  final CloudConfig config;
+  final byte[] keyRing;
+  final EngineConfig engineConfig;
+  KeyRing keys;
+  BlockEngine engine;
+  CloudTierService tier;
+
+  TierFixture(Path dir, CloudConfig config, EngineConfig engineConfig) {
+    this.dir = dir;
+    this.config = config;
+    this.engineConfig = engineConfig;
+    try (KeyRing k = KeyRing.create(PASSPHRASE, KdfParams.insecureForTests(1000))) {
+      keyRing = k.serialize();
+    }
+    open();
+  }
+
+  void open() {
+    keys = KeyRing.unlock(keyRing, PASSPHRASE);
+    ChunkIdHasher ids = keys.chunkIdHasher();
+    engine = BlockEngine.open(dir.resolve("db"), engineConfig,
+        (b, off, len) -> ids.hash(b, off, len).toBytes());
+    tier = CloudTierService.start(engine, keys, config, dir, false);
+  }
+
+  /** Closes and opens everything again, as a gateway restart does. */
+  void restart() {
+    close();
+    open();
+  }
+
+  @Override
+  public void close() {
+    if (tier != null) {
+      tier.close();
+      tier = null;
+    }
+    if (engine != null) {
+      engine.close();
+      engine = null;
+    }
+    if (keys != null) {
+      keys.close();
+      keys = null;
+    }
+  }
+
+  List<String> problems() {
+    return EngineVerifier.verify(engine, true);
+  }
+
+  static byte[] random(int len, long seed) {
+    byte[] b = new byte[len];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  static byte[] read(Volume v, long lba, int blocks) {
+    ByteBuf out = Unpooled.buffer(blocks * 512);
+    try {
+      v.read(lba, blocks, out);
+      byte[] b = new byte[out.readableBytes()];
+      out.readBytes(b);
+      return b;
+    } finally {
+      out.release();
+    }
+  }
+
+  static void write(Volume v, long lba, byte[] data) {
+    v.write(lba, Unpooled.wrappedBuffer(data), false);
+  }
+}
