@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * <p>Lifecycle: {@link #open} unlocks and opens; {@link #serve} starts the portal; {@link
  * #close} stops the portal (closing every session) and then closes the engine, which flushes
  * and syncs RocksDB. Once serving, the admin service ({@code admin} package) decides what
- * the portal exports: a volume created through it is exported at once.
+ * the portal exports: a volume created through it is exported at once, without disturbing
+ * the sessions of other volumes.
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
@@ -215,7 +216,8 @@ public final class Gateway implements AutoCloseable {
     if (targets == null) {
       throw new IllegalStateException("no volume to serve");
     }
-    server = IscsiServer.start(targets, config.iscsiHost(), config.iscsiPort());
+    server = IscsiServer.start(targets, config.iscsiHost(), config.iscsiPort(),
+        admin::iscsiLoginFailed);
     admin.start();
   }
 
@@ -291,6 +293,13 @@ public final class Gateway implements AutoCloseable {
     }
 
     @Override
+    public int sessionCount(String iqn) {
+      synchronized (Gateway.this) {
+        return server == null ? 0 : server.sessionCount(iqn);
+      }
+    }
+
+    @Override
     public String portal() {
       synchronized (Gateway.this) {
         if (server == null) {
@@ -303,19 +312,17 @@ public final class Gateway implements AutoCloseable {
     }
 
     @Override
-    public void export(TargetConfig targets) {
+    public int exportTarget(TargetConfig.Target target) {
       synchronized (Gateway.this) {
-        if (admin == null) {
-          return; // closing: a late admin request must not start a new portal
-        }
-        int port = server != null ? server.port() : config.iscsiPort();
-        if (server != null) {
-          server.close();
-          server = null;
-        }
-        if (targets != null) {
-          server = IscsiServer.start(targets, config.iscsiHost(), port);
-        }
+        // Not serving (closing): a late admin request must not change anything.
+        return server == null || admin == null ? 0 : server.putTarget(target);
+      }
+    }
+
+    @Override
+    public int unexportTarget(String iqn) {
+      synchronized (Gateway.this) {
+        return server == null || admin == null ? 0 : server.removeTarget(iqn);
       }
     }
 

@@ -8,6 +8,7 @@ import io.tiergate.gateway.engine.VolumeInfo;
 import io.tiergate.gateway.metrics.ApplianceGauges;
 import io.tiergate.gateway.metrics.GatewayStats;
 import io.tiergate.gateway.metrics.MeteredBlockDevice;
+import io.tiergate.iscsi.LoginFailure;
 import io.tiergate.iscsi.TargetConfig;
 import io.tiergate.iscsi.spi.BlockDevice;
 import java.io.IOException;
@@ -42,9 +43,10 @@ import org.slf4j.LoggerFactory;
  * local-credential} (present while running), {@code endpoint} (the admin URL, present while
  * running), {@code tls.crt}/{@code tls.key}, {@code volume-access.json}, {@code events.jsonl}.
  *
- * <p>Changing the set of targets (a volume created or deleted, an ACL or CHAP changed) restarts
- * the portal on the same address: initiators logged in at that moment reconnect, as after a
- * target failover.
+ * <p>Target changes are applied to the running portal one target at a time: a volume created
+ * is exported at once, a volume deleted stops being served (its sessions closed), and an ACL or
+ * CHAP change closes only that volume's sessions that the new settings no longer admit.
+ * Sessions on other volumes are never disturbed.
  */
 public final class AdminService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminService.class);
@@ -97,15 +99,29 @@ public final class AdminService implements AutoCloseable {
     exported.keySet().retainAll(volumes.stream().map(VolumeInfo::name).toList());
     TargetConfig.Builder b = TargetConfig.builder();
     for (VolumeInfo v : volumes) {
-      Volume vol = host.engine().volume(v.name());
-      BlockDevice dev = exported.compute(v.name(), (n, old) ->
-          old != null && ((MeteredBlockDevice) old).wraps(vol) ? old
-              : new MeteredBlockDevice(vol, stats.volume(n)));
-      VolumeAccess.Access a = volumeAccess.get(v.name());
-      b.target(new TargetConfig.Target(host.iqn(v.name()), Map.of(0L, dev), Set.copyOf(a.acl()),
-          a.chap() == null ? null : a.chap().credentials()));
+      b.target(target(v.name()));
     }
     return b.build();
+  }
+
+  /**
+   * The target serving a volume: its metered device (the same instance for as long as the
+   * volume is, so that an access change keeps the sessions it still admits), allow list and
+   * CHAP.
+   */
+  private TargetConfig.Target target(String name) {
+    Volume vol = host.engine().volume(name);
+    BlockDevice dev = exported.compute(name, (n, old) ->
+        old != null && ((MeteredBlockDevice) old).wraps(vol) ? old
+            : new MeteredBlockDevice(vol, stats.volume(n)));
+    VolumeAccess.Access a = volumeAccess.get(name);
+    return new TargetConfig.Target(host.iqn(name), Map.of(0L, dev), Set.copyOf(a.acl()),
+        a.chap() == null ? null : a.chap().credentials());
+  }
+
+  /** Counts a login the iSCSI portal refused; called on a network thread, so only counts. */
+  public void iscsiLoginFailed(LoginFailure failure) {
+    stats.iscsiLoginFailure(failure.reason());
   }
 
   /**
@@ -227,14 +243,23 @@ public final class AdminService implements AutoCloseable {
     return history;
   }
 
-  /** Re-exports the targets after the set of volumes or their access changed. */
-  void reexport() {
-    int sessions = host.sessionCount();
-    host.export(targets());
-    if (sessions > 0) {
-      events.record(Severity.WARNING, "iscsi", "gateway", "iSCSI portal restarted to apply a "
-          + "target change: " + sessions + " session(s) must reconnect");
+  /**
+   * Exports a volume just created, or applies its changed access (ACL, CHAP) to the running
+   * portal; only this volume's sessions can be affected. Returns the sessions closed.
+   */
+  int export(String volume) {
+    int closed = host.exportTarget(target(volume));
+    if (closed > 0) {
+      events.record(Severity.WARNING, "iscsi", "gateway", "access to volume " + volume
+          + " changed: " + closed + " session(s) it no longer admits were closed");
     }
+    return closed;
+  }
+
+  /** Stops exporting a volume (before it is deleted); returns the sessions closed. */
+  int unexport(String volume) {
+    exported.remove(volume);
+    return host.unexportTarget(host.iqn(volume));
   }
 
   Map<String, Object> volumeJson(VolumeInfo v, boolean withUsage) {

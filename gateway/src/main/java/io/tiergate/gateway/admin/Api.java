@@ -301,7 +301,7 @@ final class Api {
       service.volumeAccess().remove(name);
       throw e;
     }
-    service.reexport();
+    service.export(name);
     audit(req, who, "created volume " + name + " (" + ByteSizes.format(size) + ", "
         + ByteSizes.format(chunk) + " chunks, " + (pinned ? "pinned" : "tiered")
         + (acl.isEmpty() ? "" : ", ACL " + acl) + (chap != null ? ", CHAP" : "") + ")");
@@ -345,8 +345,13 @@ final class Api {
     }
     if (!changes.isEmpty()) {
       service.volumeChanged(v.name());
-      service.reexport();
-      audit(req, who, "changed volume " + v.name() + ": " + String.join(", ", changes));
+      int closed = 0;
+      if (body.containsKey("acl") || body.containsKey("chap")) {
+        // A grow needs nothing here: the exported device reads the volume's size itself.
+        closed = service.export(v.name());
+      }
+      audit(req, who, "changed volume " + v.name() + ": " + String.join(", ", changes)
+          + (closed > 0 ? " (" + closed + " session(s) no longer admitted were closed)" : ""));
     }
     return Response.json(200, service.volumeJson(volume(v.name()), false));
   }
@@ -354,19 +359,25 @@ final class Api {
   private Response deleteVolume(Request req, Principal who, Matcher m) {
     VolumeInfo v = volume(m.group(1));
     boolean force = "true".equalsIgnoreCase(req.param("force"));
-    int sessions = service.host().sessionCount();
+    int sessions = service.host().sessionCount(service.host().iqn(v.name()));
     if (sessions > 0 && !force) {
       throw ApiException.conflict("sessions_logged_in", sessions
-          + " iSCSI session(s) are logged in to this gateway; log them out first, or delete "
-          + "with force=true (their connections are closed)");
+          + " iSCSI session(s) are logged in to volume " + v.name() + "; log them out first, "
+          + "or delete with force=true (their connections are closed)");
     }
-    service.host().engine().deleteVolume(v.name());
+    // Unexported first, so that no session writes to a volume being deleted.
+    int closed = service.unexport(v.name());
+    try {
+      service.host().engine().deleteVolume(v.name());
+    } catch (RuntimeException e) {
+      service.export(v.name());
+      throw e;
+    }
     service.volumeAccess().remove(v.name());
     service.stats().removeVolume(v.name());
     service.volumeChanged(v.name());
-    service.reexport();
-    audit(req, who, "deleted volume " + v.name() + (force && sessions > 0
-        ? " (forced, " + sessions + " session(s) closed)" : ""));
+    audit(req, who, "deleted volume " + v.name() + (closed > 0
+        ? " (forced, " + closed + " session(s) closed)" : ""));
     return Response.noContent();
   }
 

@@ -39,14 +39,24 @@ public interface ApplianceHost {
   /** Normal iSCSI sessions logged in. */
   int sessionCount();
 
+  /** Normal iSCSI sessions logged in to the target of that IQN. */
+  int sessionCount(String iqn);
+
   /** {@code host:port} of the iSCSI portal, or null when not serving. */
   String portal();
 
   /**
-   * Serves exactly these targets from now on (restarting the portal on the same address when
-   * they differ from what it serves); null stops the portal.
+   * Serves this target from now on, adding it to the running portal or replacing the one of
+   * the same IQN; other targets' sessions are not disturbed. Returns the sessions of this
+   * target that had to be closed (see {@code IscsiServer.putTarget}); 0 when not serving.
    */
-  void export(TargetConfig targets);
+  int exportTarget(TargetConfig.Target target);
+
+  /**
+   * Stops serving the target of that IQN, closing its sessions only; returns how many were
+   * closed (0 when it was not served).
+   */
+  int unexportTarget(String iqn);
 
   /** The gateway's settings by name, for the support bundle (the service redacts secrets). */
   Map<String, String> settings();

@@ -7,7 +7,10 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tiergate.gateway.engine.SpaceUsage;
+import io.tiergate.iscsi.LoginFailure;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +66,10 @@ public final class GatewayStats {
   static final String PROVISIONED_BYTES_HELP = "Sum of the sizes of all volumes";
   public static final String ISCSI_SESSIONS = "tiergate.iscsi.sessions";
   static final String ISCSI_SESSIONS_HELP = "Normal iSCSI sessions logged in";
+  public static final String ISCSI_LOGIN_FAILURES = "tiergate.iscsi.login.failures";
+  static final String ISCSI_LOGIN_FAILURES_HELP =
+      "iSCSI logins refused, by reason: authentication, not_allowed, unknown_target, other";
+  public static final String TAG_REASON = "reason";
   public static final String ADMIN_LOGIN_FAILURES = "tiergate.admin.login.failures";
   static final String ADMIN_LOGIN_FAILURES_HELP =
       "Failed admin logins and requests with wrong credentials";
@@ -95,6 +102,7 @@ public final class GatewayStats {
       Map.entry(LOGICAL_BYTES, LOGICAL_BYTES_HELP), Map.entry(STORED_BYTES, STORED_BYTES_HELP),
       Map.entry(PROVISIONED_BYTES, PROVISIONED_BYTES_HELP),
       Map.entry(ISCSI_SESSIONS, ISCSI_SESSIONS_HELP),
+      Map.entry(ISCSI_LOGIN_FAILURES, ISCSI_LOGIN_FAILURES_HELP),
       Map.entry(ADMIN_LOGIN_FAILURES, ADMIN_LOGIN_FAILURES_HELP),
       Map.entry(CLOUD_UPLOAD_BYTES, CLOUD_UPLOAD_BYTES_HELP),
       Map.entry(CLOUD_DOWNLOAD_BYTES, CLOUD_DOWNLOAD_BYTES_HELP),
@@ -115,6 +123,8 @@ public final class GatewayStats {
   private final LongAdder readOps = new LongAdder();
   private final LongAdder writeOps = new LongAdder();
   private final Counter loginFailures;
+  private final Map<LoginFailure.Reason, Counter> iscsiLoginFailures =
+      new EnumMap<>(LoginFailure.Reason.class);
   private final Counter cloudUploadBytes;
   private final Counter cloudDownloadBytes;
   private final Timer cloudRequest;
@@ -147,6 +157,11 @@ public final class GatewayStats {
         .description(PROVISIONED_BYTES_HELP).baseUnit("bytes").register(registry);
     Gauge.builder(ISCSI_SESSIONS, source, ApplianceGauges::sessions)
         .description(ISCSI_SESSIONS_HELP).register(registry);
+    for (LoginFailure.Reason r : LoginFailure.Reason.values()) {
+      iscsiLoginFailures.put(r, Counter.builder(ISCSI_LOGIN_FAILURES)
+          .description(ISCSI_LOGIN_FAILURES_HELP)
+          .tag(TAG_REASON, r.name().toLowerCase(Locale.ROOT)).register(registry));
+    }
     loginFailures = Counter.builder(ADMIN_LOGIN_FAILURES).description(ADMIN_LOGIN_FAILURES_HELP)
         .register(registry);
     cloudUploadBytes = Counter.builder(CLOUD_UPLOAD_BYTES).description(CLOUD_UPLOAD_BYTES_HELP)
@@ -185,6 +200,20 @@ public final class GatewayStats {
   /** Counts a failed admin login or a request with wrong credentials. */
   public void loginFailure() {
     loginFailures.increment();
+  }
+
+  /** Counts an iSCSI login the target refused. */
+  public void iscsiLoginFailure(LoginFailure.Reason reason) {
+    iscsiLoginFailures.get(reason).increment();
+  }
+
+  /** iSCSI logins refused so far, for every reason. */
+  public long iscsiLoginFailures() {
+    long n = 0;
+    for (Counter c : iscsiLoginFailures.values()) {
+      n += (long) c.count();
+    }
+    return n;
   }
 
   /** Counts a read served by the cloud tier rather than the local cache. */
