@@ -16,8 +16,8 @@ import java.util.Map;
  * First-boot setup ({@code ./tiergate setup}, {@code Invoke-SetupWizard}): the admin password,
  * the passphrase (asked twice, checked against the policy) and the network settings, each
  * prompted for unless given as a flag. Writes the admin password hash into the data
- * directory, the passphrase into an owner-only file, and {@code tiergate.conf} for {@code
- * ./tiergate run --config}. While a gateway runs on the directory, the password is set
+ * directory, the passphrase into an owner-only file, and {@code tiergate.conf}, which {@code
+ * ./tiergate run} reads from the data directory. While a gateway runs on the directory, the password is set
  * through its API instead. Cloud credentials wait for the cloud tier.
  */
 final class SetupWizard {
@@ -111,7 +111,8 @@ final class SetupWizard {
     LocalAdmin.writeSecret(confFile, b.toString().getBytes(StandardCharsets.UTF_8));
     ctx.out.println("Settings saved in " + confFile.toAbsolutePath() + ".");
     ctx.out.println((running != null ? "Restart the gateway to apply network settings: "
-        : "Start the gateway with: ") + "./tiergate run --config " + confFile);
+        : "Start the gateway with: ") + "./tiergate run --data-dir " + dir
+        + " (it reads " + confFile.getFileName() + " from there)");
     return 0;
   }
 
