@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -52,6 +53,8 @@ public final class AdminService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminService.class);
   static final int EVENT_CAPACITY = 1000;
   static final long USAGE_TTL_MILLIS = 15_000;
+  /** Refused iSCSI logins of one kind on one target make at most one event this often. */
+  static final long LOGIN_EVENT_INTERVAL_MILLIS = 60_000;
 
   private final ApplianceHost host;
   private final Path adminDir;
@@ -62,10 +65,12 @@ public final class AdminService implements AutoCloseable {
   private final ThroughputHistory history;
   private final Map<String, BlockDevice> exported = new ConcurrentHashMap<>();
   private final Instant started = Instant.now();
-  private ScheduledExecutorService sampler;
+  /** Also runs event-log writes for failures reported on network threads. */
+  private volatile ScheduledExecutorService sampler;
   private AdminServer server;
   private final CapacityAlarm capacityAlarm;
   private final Map<String, CachedUsage> usageCache = new ConcurrentHashMap<>();
+  private final Map<String, Long> lastLoginEvent = new ConcurrentHashMap<>();
 
   private record CachedUsage(SpaceUsage usage, long atMillis) {}
 
@@ -119,9 +124,39 @@ public final class AdminService implements AutoCloseable {
         a.chap() == null ? null : a.chap().credentials());
   }
 
-  /** Counts a login the iSCSI portal refused; called on a network thread, so only counts. */
+  /**
+   * Counts a login the iSCSI portal refused and, for authentication and access failures,
+   * records a security event, at most one per kind and target a minute (a guessing initiator
+   * must not flood the bounded log). Called on a network thread: the event is written on the
+   * service's own thread.
+   */
   public void iscsiLoginFailed(LoginFailure failure) {
     stats.iscsiLoginFailure(failure.reason());
+    String what = switch (failure.reason()) {
+      case AUTHENTICATION -> "wrong or missing CHAP credentials";
+      case NOT_ALLOWED -> "initiator not in the ACL";
+      default -> null;
+    };
+    ScheduledExecutorService writer = sampler;
+    if (what == null || writer == null) {
+      return;
+    }
+    String target = failure.targetName() != null ? failure.targetName() : "discovery";
+    long now = System.currentTimeMillis();
+    Long last = lastLoginEvent.put(failure.reason() + " " + target, now);
+    if (last != null && now - last < LOGIN_EVENT_INTERVAL_MILLIS) {
+      lastLoginEvent.put(failure.reason() + " " + target, last);
+      return;
+    }
+    String who = failure.initiatorName() + "@" + failure.peer().replaceFirst("^/", "");
+    try {
+      writer.execute(() -> events.record(Severity.WARNING, "security", who,
+          "iSCSI login to " + target + " refused: " + what + " (more within a minute are "
+              + "only counted in " + GatewayStats.ISCSI_LOGIN_FAILURES.replace('.', '_')
+              + "_total)"));
+    } catch (RejectedExecutionException e) {
+      log.debug("closing: event for a refused login dropped");
+    }
   }
 
   /**

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Volume changes through the admin API reach the running iSCSI portal without disturbing the
  * sessions of other volumes: a session on one volume stays up (answers NOP-Out on the same
  * connection) while another volume is created, changed and deleted; the delete guard counts
- * only the deleted volume's sessions; a wrong CHAP secret moves the login-failure counter.
+ * only the deleted volume's sessions; a wrong CHAP secret moves the login-failure counter and
+ * makes a security event.
  */
 class VolumeExportIT {
   static final String PREFIX = "iqn.2026-11.io.tiergate:";
@@ -70,6 +71,9 @@ class VolumeExportIT {
         assertFalse(run("iscsi-inq", lun) == 0);
         assertEquals(1.0, metric(gw,
             "tiergate_iscsi_login_failures_total{reason=\"authentication\"}"));
+        assertTrue(eventually(() -> gw.admin("GET", "/api/v1/events?limit=1000", null).body()
+            .contains("iSCSI login to " + PREFIX + "fresh refused: wrong or missing CHAP")),
+            "a security event names the refused login");
         assertEquals(0, run("iscsi-inq",
             "iscsi://carol%carol-secret-12@" + gw.portal() + "/" + PREFIX + "fresh/0"));
         s.ping();
@@ -80,6 +84,16 @@ class VolumeExportIT {
         assertEquals(0.0, metric(gw, "tiergate_iscsi_sessions"));
       }
     }
+  }
+
+  static boolean eventually(java.util.function.BooleanSupplier check) throws InterruptedException {
+    for (int i = 0; i < 50; i++) {
+      if (check.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(100);
+    }
+    return false;
   }
 
   static double metric(TestGateway gw, String series) {
