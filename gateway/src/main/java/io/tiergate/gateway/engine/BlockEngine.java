@@ -70,6 +70,7 @@ public final class BlockEngine implements AutoCloseable {
   private final AtomicLong storedBytes = new AtomicLong();
   private final ChunkTierStore tierStore = new ChunkTierStore(this);
   private volatile ColdReader coldReader;
+  private volatile SpaceReclaimer reclaimer;
   private volatile boolean closed;
 
   private BlockEngine(KvStore kv, EngineConfig config, Function<KvStore, ChunkHasher> hashers) {
@@ -486,6 +487,11 @@ public final class BlockEngine implements AutoCloseable {
     return len;
   }
 
+  /** Installs what makes room when the capacity is reached (null: nothing, fail at once). */
+  public void setSpaceReclaimer(SpaceReclaimer r) {
+    this.reclaimer = r;
+  }
+
   /** Installs the reader of evicted chunks (null: none). */
   public void setColdReader(ColdReader reader) {
     this.coldReader = reader;
@@ -532,6 +538,14 @@ public final class BlockEngine implements AutoCloseable {
    * atomic batch. The caller holds the block locks of all these chunks.
    */
   void apply(VolumeInfo volume, long[] indices, Content[] contents, int n, boolean sync) {
+    SpaceReclaimer r = reclaimer;
+    if (r != null) {
+      // Room is made before any chunk lock is taken: eviction takes chunk locks itself.
+      long need = storedBytes.get() + (long) n * volume.chunkSize() - config.capacityBytes();
+      if (need > 0 && config.capacityBytes() != Long.MAX_VALUE) {
+        r.reclaim(need);
+      }
+    }
     List<byte[]> keys = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       keys.add(Layout.blockKey(volume.id(), Layout.LIVE_EPOCH, indices[i]));

@@ -7,6 +7,7 @@ import io.tiergate.gateway.engine.BlockEngine;
 import io.tiergate.gateway.engine.ChunkTierStore;
 import io.tiergate.gateway.engine.ColdReader;
 import io.tiergate.gateway.engine.PackRecord;
+import io.tiergate.gateway.engine.SpaceReclaimer;
 import io.tiergate.gateway.engine.VolumeInfo;
 import io.tiergate.iscsi.spi.BlockDeviceException;
 import io.tiergate.tiering.CloudTier;
@@ -69,11 +70,13 @@ import org.slf4j.LoggerFactory;
  * scheduler's thread or on the caller's (a sync); uploads fan out to the upload pool. Cold
  * reads run on the reading thread.
  */
-public final class CloudTierService implements ColdReader, AutoCloseable {
+public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CloudTierService.class);
   static final long PACK_MAX = 32L << 20;
   static final long PACK_MIN = 16L << 20;
   static final double REPACK_DEAD_SHARE = 0.20;
+  /** Longest a write waits for room (uploads to finish) before it fails. */
+  static final long BACK_PRESSURE_MILLIS = 10_000;
 
   private final BlockEngine engine;
   private final ChunkTierStore chunks;
@@ -134,6 +137,7 @@ public final class CloudTierService implements ColdReader, AutoCloseable {
       s.noteError("publishing the key ring", e);
     }
     engine.setColdReader(s);
+    engine.setSpaceReclaimer(s);
     if (background) {
       long period = Math.max(1000, Math.min(30_000, config.tierAfter().toMillis() / 4));
       s.scheduler.scheduleWithFixedDelay(s::periodicPass, period, period, TimeUnit.MILLISECONDS);
@@ -375,6 +379,63 @@ public final class CloudTierService implements ColdReader, AutoCloseable {
     return freed;
   }
 
+  /**
+   * Back-pressure: evicts clean chunks (down to the low watermark when it can); when that is
+   * not enough, asks for an upload of every dirty chunk and keeps evicting what it makes clean,
+   * for at most {@value #BACK_PRESSURE_MILLIS} ms. With the cloud unreachable nothing becomes
+   * clean, and the write then fails with SPACE ALLOCATION FAILED: dirty chunks are never
+   * dropped.
+   */
+  @Override
+  public long reclaim(long bytes) {
+    long cap = cacheCapacity();
+    long toLow = chunks.localBytes() - (long) (config.lowWatermark() * cap);
+    long freed = chunks.evict(Math.max(bytes, toLow));
+    counters.evictedBytes.add(freed);
+    if (freed >= bytes || closed) {
+      return freed;
+    }
+    log.warn("local capacity reached with {} bytes waiting for the cloud: writes wait for "
+        + "uploads", chunks.dirtyBytes());
+    urgentUpload();
+    long deadline = System.currentTimeMillis() + BACK_PRESSURE_MILLIS;
+    while (freed < bytes && System.currentTimeMillis() < deadline && !closed) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      long f = chunks.evict(bytes - freed);
+      counters.evictedBytes.add(f);
+      freed += f;
+    }
+    if (freed < bytes) {
+      log.error("local capacity full of chunks not yet in the cloud ({}); writes fail with "
+          + "SPACE ALLOCATION FAILED until uploads resume", counters.lastError == null
+          ? "uploads too slow" : counters.lastError);
+    }
+    return freed;
+  }
+
+  private volatile Future<?> urgent;
+
+  private synchronized void urgentUpload() {
+    Future<?> u = urgent;
+    if (u != null && !u.isDone()) {
+      return;
+    }
+    urgent = scheduler.submit(() -> {
+      try {
+        runPass(Long.MAX_VALUE, true);
+      } catch (RuntimeException e) {
+        noteError("upload under local pressure", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+  }
+
   // ------------------------------------------------------------------ cold reads
 
   @Override
@@ -602,17 +663,18 @@ public final class CloudTierService implements ColdReader, AutoCloseable {
     log.warn("cloud tier: {} ({}); local data is safe and will be retried", msg, e.getMessage());
   }
 
-  /** Stops the passes (an upload in flight finishes or fails, never half-commits). */
+  /** Stops the passes (an upload in flight is abandoned, never half-committed). */
   @Override
   public void close() {
     closed = true;
     engine.setColdReader(null);
+    engine.setSpaceReclaimer(null);
     scheduler.shutdownNow();
-    uploaders.shutdown();
+    // An interrupted upload leaves its chunks dirty (they are committed only after a
+    // confirmed put), so stopping at once is safe; the next start uploads them again.
+    uploaders.shutdownNow();
     try {
-      if (!uploaders.awaitTermination(30, TimeUnit.SECONDS)) {
-        uploaders.shutdownNow();
-      }
+      uploaders.awaitTermination(30, TimeUnit.SECONDS);
       passLock.lock();
       try {
         tier.flushJournal();

@@ -136,4 +136,19 @@ class CloudTierServiceTest {
       Scan.assertAbsent(dir.resolve("cloud"), marker, "secret-payroll".getBytes(), ids);
     }
   }
+
+  @Test
+  void writesBeyondTheLocalCapacityWaitForUploadsAndLoseNothing() throws Exception {
+    EngineConfig small = EngineConfig.small().withCapacity(8L * MIB);
+    try (TierFixture f = new TierFixture(dir, fileCloud(), small)) {
+      Volume v = f.engine.createVolume(VolumeSpec.of("vol", 256L * MIB));
+      byte[] data = random(24 * MIB, 15);
+      write(v, 0, data);
+      assertTrue(f.engine.usage().storedBytes() <= 8L * MIB);
+      assertTrue(f.tier.counters().chunksUploaded() > 0);
+      assertEquals(List.of(), f.problems());
+      assertArrayEquals(data, read(v, 0, data.length / 512));
+      assertEquals(List.of(), f.problems());
+    }
+  }
 }

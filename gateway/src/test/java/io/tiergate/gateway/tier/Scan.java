@@ -8,8 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** Scans every byte and every name under a directory for strings that must not be there. */
@@ -24,6 +27,10 @@ final class Scan {
     for (byte[] id : chunkIds) {
       needles.add(id);
       needles.add(HexFormat.of().formatHex(id).getBytes(StandardCharsets.US_ASCII));
+    }
+    Map<Integer, List<byte[]>> byPrefix = new HashMap<>();
+    for (byte[] n : needles) {
+      byPrefix.computeIfAbsent(prefix(n, 0), k -> new ArrayList<>()).add(n);
     }
     long bytes = 0;
     int files = 0;
@@ -40,23 +47,30 @@ final class Scan {
         byte[] content = Files.readAllBytes(p);
         bytes += content.length;
         files++;
-        for (byte[] n : needles) {
-          assertFalse(contains(content, n), "found a forbidden string in " + rel);
-        }
+        assertFalse(containsAny(content, byPrefix), "found a forbidden string in " + rel);
       }
     }
     assertTrue(files > 0 && bytes > 0, "scanned nothing under " + root);
   }
 
-  static boolean contains(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
+  private static int prefix(byte[] b, int off) {
+    return (b[off] & 0xff) << 24 | (b[off + 1] & 0xff) << 16 | (b[off + 2] & 0xff) << 8
+        | (b[off + 3] & 0xff);
+  }
+
+  /** One pass over {@code hay}, looking needles up by their first four bytes. */
+  static boolean containsAny(byte[] hay, Map<Integer, List<byte[]>> byPrefix) {
+    for (int i = 0; i + 4 <= hay.length; i++) {
+      List<byte[]> cands = byPrefix.get(prefix(hay, i));
+      if (cands == null) {
+        continue;
+      }
+      for (byte[] n : cands) {
+        if (i + n.length <= hay.length
+            && Arrays.equals(hay, i, i + n.length, n, 0, n.length)) {
+          return true;
         }
       }
-      return true;
     }
     return false;
   }
