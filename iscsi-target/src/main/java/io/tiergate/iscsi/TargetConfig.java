@@ -13,9 +13,11 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * What an {@link IscsiServer} serves: targets (each an IQN with LUNs, an initiator allow list
- * and optional CHAP), discovery CHAP, the queue depth per session and the portal address that
- * discovery reports. Immutable; build with {@link #builder()}.
+ * What an {@link IscsiServer} starts with: targets (each an IQN with LUNs, an initiator allow
+ * list and optional CHAP), discovery CHAP, the queue depth per session and the portal address
+ * that discovery reports. Immutable; build with {@link #builder()}. The targets of a running
+ * server can change afterwards ({@link IscsiServer#putTarget}, {@link
+ * IscsiServer#removeTarget}); the other settings are fixed for its lifetime.
  */
 public final class TargetConfig {
 
