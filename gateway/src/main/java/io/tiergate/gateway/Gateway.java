@@ -272,6 +272,16 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void saveKeyRing() {
       writeAtomically(config.dataDir().resolve("keyring"), keyRing.serialize(), false);
+      CloudTierService c = cloud;
+      if (c != null) {
+        // The cloud's copy must follow, or a changed-away passphrase would still open it.
+        c.republishKeyRing();
+      }
+    }
+
+    @Override
+    public CloudTierService cloud() {
+      return cloud;
     }
 
     @Override

@@ -8,6 +8,9 @@ import io.tiergate.gateway.engine.VolumeInfo;
 import io.tiergate.gateway.metrics.ApplianceGauges;
 import io.tiergate.gateway.metrics.GatewayStats;
 import io.tiergate.gateway.metrics.MeteredBlockDevice;
+import io.tiergate.gateway.tier.CloudTierService;
+import io.tiergate.gateway.tier.TierCounters;
+import io.tiergate.gateway.tier.TierMeters;
 import io.tiergate.iscsi.LoginFailure;
 import io.tiergate.iscsi.TargetConfig;
 import io.tiergate.iscsi.spi.BlockDevice;
@@ -88,6 +91,50 @@ public final class AdminService implements AutoCloseable {
     volumeAccess.retain(names);
     this.history = new ThroughputHistory(stats);
     this.capacityAlarm = new CapacityAlarm(events);
+    CloudTierService cloud = host.cloud();
+    if (cloud != null) {
+      cloud.setMeters(new CloudMeters(stats));
+      stats.dirtyBytesSource(cloud::dirtyBytesCached);
+    }
+  }
+
+  /** Feeds the cloud tier's activity into the gateway's meters. */
+  private record CloudMeters(GatewayStats stats) implements TierMeters {
+    @Override
+    public void request(long nanos, boolean failed) {
+      stats.cloudRequest(nanos, failed);
+    }
+
+    @Override
+    public void uploaded(long bytes) {
+      stats.cloudUploaded(bytes);
+    }
+
+    @Override
+    public void downloaded(long bytes) {
+      stats.cloudDownloaded(bytes);
+    }
+
+    @Override
+    public void coldRead() {
+      // The hit ratio counts read commands; a command may need several chunks from the cloud
+      // (and read-ahead fetches some unasked), so cold chunk reads are not cache misses here.
+    }
+
+    @Override
+    public void integrityFailure() {
+      stats.cloudIntegrityFailure();
+    }
+
+    @Override
+    public void uploadQueue(long bytes) {
+      stats.uploadQueue(bytes);
+    }
+
+    @Override
+    public void gc(long pendingPacks, long reclaimedBytes) {
+      stats.gcProgress(pendingPacks, reclaimedBytes);
+    }
   }
 
   /** Creates the service for a gateway whose engine is open; serves nothing yet. */
@@ -347,13 +394,14 @@ public final class AdminService implements AutoCloseable {
     cap.put("capacityBytes", host.capacityBytes() == Long.MAX_VALUE ? null : host.capacityBytes());
     cap.put("freeBytes", freeBytes());
     cap.put("usedPercent", round(usedPercent(u)));
-    cap.put("cloudBytes", "not configured");
+    CloudTierService cloud = host.cloud();
+    cap.put("cloudBytes", cloud == null ? "not configured" : cloud.cloudBytes());
     m.put("capacity", cap);
     m.put("dedupRatio", cap.get("dedupRatio"));
     m.put("compressionRatio", cap.get("compressionRatio"));
     double hit = stats.cacheHitPercent();
     m.put("cacheHitPercent", Double.isNaN(hit) ? null : round(hit));
-    m.put("dirtyBytes", "not configured");
+    m.put("dirtyBytes", cloud == null ? "not configured" : cloud.dirtyBytesCached());
     m.put("cloud", cloudState());
     Map<String, Object> iscsi = new LinkedHashMap<>();
     iscsi.put("portal", host.portal());
@@ -366,6 +414,26 @@ public final class AdminService implements AutoCloseable {
   }
 
   Map<String, Object> cloudState() {
+    CloudTierService cloud = host.cloud();
+    if (cloud != null) {
+      TierCounters c = cloud.counters();
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("state", c.lastError() == null ? "connected" : "degraded");
+      m.put("reachable", c.lastError() == null);
+      m.put("target", cloud.describe());
+      m.put("lastError", c.lastError());
+      m.put("dirtyBytes", cloud.dirtyBytesCached());
+      m.put("uploadingBytes", c.uploadQueueBytes());
+      m.put("bandwidthLimit", cloud.bandwidthLimit() > 0 ? cloud.bandwidthLimit() : "unlimited");
+      m.put("tierAfterSeconds", cloud.config().tierAfter().toSeconds());
+      m.put("uploadedBytes", c.bytesUp());
+      m.put("downloadedBytes", c.bytesDown());
+      m.put("packsUploaded", c.packsUploaded());
+      m.put("coldReads", c.coldReads());
+      m.put("integrityFailures", c.integrityFailures());
+      m.put("packsDeleted", c.packsDeleted());
+      return m;
+    }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("state", "not configured");
     m.put("reachable", "not configured");

@@ -12,6 +12,9 @@ import io.tiergate.gateway.engine.SpaceUsage;
 import io.tiergate.gateway.engine.VolumeInfo;
 import io.tiergate.gateway.engine.VolumeSpec;
 import io.tiergate.gateway.metrics.GatewayStats;
+import io.tiergate.gateway.tier.CloudConfig;
+import io.tiergate.gateway.tier.CloudTierService;
+import io.tiergate.tiering.store.ObjectStoreException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -74,11 +77,11 @@ final class Api {
     route("DELETE", "/tokens/([^/]+)", true, this::revokeToken);
     route("GET", "/cloud", false, (r, w, m) -> Response.json(200, service.cloudState()));
     route("PUT", "/cloud/credentials", true, this::cloudNotConfigured);
-    route("POST", "/cloud/test", true, this::cloudNotConfigured);
+    route("POST", "/cloud/test", true, this::testCloud);
     route("PUT", "/cloud/bandwidth", true, this::setBandwidth);
     route("PUT", "/cloud/bandwidth-schedule", true, this::cloudNotConfigured);
-    route("POST", "/cloud/sync", true, this::cloudNotConfigured);
-    route("POST", "/cloud/evict", true, this::cloudNotConfigured);
+    route("POST", "/cloud/sync", true, this::syncCloud);
+    route("POST", "/cloud/evict", true, this::evictCache);
     routes.add(new Route("GET", Pattern.compile("/metrics"), false, (r, w, m) ->
         new Response(200, GatewayStats.contentType(),
             service.stats().scrape().getBytes(StandardCharsets.UTF_8), new LinkedHashMap<>())));
@@ -497,14 +500,84 @@ final class Api {
         || body.get("limit") instanceof Number)) {
       throw ApiException.badField("limit", "limit must be a rate like 20MB/s, or 0 for none");
     }
+    long rate = 0;
     if (body.get("limit") instanceof String s && !s.equals("0")) {
       try {
-        ByteSizes.parse(s.replaceFirst("(?i)/s$", ""));
-      } catch (IllegalArgumentException e) {
+        rate = CloudConfig.parseRate(s);
+      } catch (IllegalArgumentException | ArithmeticException e) {
         throw ApiException.badField("limit", "limit must be a rate like 20MB/s, or 0 for none");
       }
+    } else if (body.get("limit") instanceof Number n) {
+      rate = n.longValue();
     }
-    throw ApiException.conflict("cloud_not_configured", CLOUD_NOT_CONFIGURED);
+    CloudTierService cloud = cloud();
+    cloud.setBandwidthLimit(rate);
+    audit(req, who, "set the upload bandwidth limit to "
+        + (rate > 0 ? ByteSizes.format(rate) + "/s" : "unlimited"));
+    return Response.json(200, service.cloudState());
+  }
+
+  private CloudTierService cloud() {
+    CloudTierService c = service.host().cloud();
+    if (c == null) {
+      throw ApiException.conflict("cloud_not_configured", CLOUD_NOT_CONFIGURED);
+    }
+    return c;
+  }
+
+  private Response syncCloud(Request req, Principal who, Matcher m) {
+    CloudTierService cloud = cloud();
+    boolean wait = req.body() != null && !req.body().isBlank()
+        && Boolean.TRUE.equals(body(req).get("wait"));
+    if (!wait) {
+      Thread t = new Thread(() -> {
+        try {
+          cloud.sync();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+          log.warn("cloud sync failed: {}", e.getMessage());
+        }
+      }, "tiergate-cloud-sync");
+      t.setDaemon(true);
+      t.start();
+      audit(req, who, "started a cloud sync");
+      return Response.json(202, Map.of("started", true,
+          "dirtyBytes", cloud.dirtyBytesCached()));
+    }
+    long t0 = System.nanoTime();
+    long chunks;
+    try {
+      chunks = cloud.sync();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ApiException.conflict("interrupted", "the sync was interrupted");
+    } catch (IllegalStateException e) {
+      throw ApiException.conflict("cloud_unavailable", e.getMessage());
+    }
+    audit(req, who, "synced " + chunks + " chunk(s) to the cloud");
+    return Response.json(200, Map.of("uploadedChunks", chunks, "dirtyBytes", cloud.dirtyBytes(),
+        "seconds", Math.round((System.nanoTime() - t0) / 1e7) / 100.0));
+  }
+
+  private Response evictCache(Request req, Principal who, Matcher m) {
+    long freed = cloud().evictAll();
+    audit(req, who, "cleared the cache: " + ByteSizes.format(freed) + " of clean chunks evicted");
+    return Response.json(200, Map.of("evictedBytes", freed));
+  }
+
+  private Response testCloud(Request req, Principal who, Matcher m) {
+    CloudTierService cloud = cloud();
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("target", cloud.describe());
+    try {
+      r.put("reachable", true);
+      r.put("latencyMillis", cloud.testConnection().toMillis());
+    } catch (ObjectStoreException e) {
+      r.put("reachable", false);
+      r.put("error", e.code().name());
+    }
+    return Response.json(200, r);
   }
 
   private Response cloudNotConfigured(Request req, Principal who, Matcher m) {

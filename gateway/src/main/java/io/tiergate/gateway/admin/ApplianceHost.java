@@ -2,6 +2,7 @@ package io.tiergate.gateway.admin;
 
 import io.tiergate.crypto.KeyRing;
 import io.tiergate.gateway.engine.BlockEngine;
+import io.tiergate.gateway.tier.CloudTierService;
 import io.tiergate.iscsi.TargetConfig;
 import java.nio.file.Path;
 import java.util.Map;
@@ -57,6 +58,11 @@ public interface ApplianceHost {
    * closed (0 when it was not served).
    */
   int unexportTarget(String iqn);
+
+  /** The cloud tier, or null when the gateway runs without one. */
+  default CloudTierService cloud() {
+    return null;
+  }
 
   /** The gateway's settings by name, for the support bundle (the service redacts secrets). */
   Map<String, String> settings();

@@ -441,6 +441,61 @@ public final class BlockEngine implements AutoCloseable {
     return data;
   }
 
+  /** Chunks read ahead after a cold read: the next ones of the same volume. */
+  static final int READ_AHEAD_CHUNKS = 16;
+
+  /**
+   * {@link #fetch} for a volume read of chunks up to {@code nextIndex - 1}. When chunks had to
+   * come from the cloud, the evicted ones among the next {@value #READ_AHEAD_CHUNKS} chunks of
+   * the volume are prefetched, since a sequential reader will want them next; and several
+   * missing chunks of one command are fetched in parallel.
+   */
+  List<byte[]> fetchForRead(KvView view, List<byte[]> ids, VolumeInfo volume, long nextIndex) {
+    ColdReader reader = coldReader;
+    List<byte[]> data = view.multiGet(Column.CHUNKDATA, ids);
+    int missing = 0;
+    for (byte[] d : data) {
+      if (d == null) {
+        missing++;
+      }
+    }
+    if (missing == 0 || reader == null) {
+      return fetch(view, ids);
+    }
+    List<byte[]> more = new ArrayList<>(READ_AHEAD_CHUNKS);
+    for (int k = 0; k < READ_AHEAD_CHUNKS && nextIndex + k < volume.chunkCount(); k++) {
+      more.add(Layout.blockKey(volume.id(), Layout.LIVE_EPOCH, nextIndex + k));
+    }
+    List<byte[]> ahead = new ArrayList<>();
+    for (int i = 1; i < ids.size(); i++) {
+      if (data.get(i) == null) {
+        ahead.add(ids.get(i));
+      }
+    }
+    for (byte[] id : view.multiGet(Column.BLOCKMAP, more)) {
+      if (id != null) {
+        ahead.add(id);
+      }
+    }
+    List<byte[]> recs = view.multiGet(Column.CHUNKS, ahead);
+    for (int i = 0; i < ahead.size(); i++) {
+      if (recs.get(i) != null) {
+        ChunkRecord r = ChunkRecord.decode(recs.get(i));
+        if (r.state() == ChunkRecord.EVICTED) {
+          reader.prefetch(ahead.get(i), r.packNumber(), r.recordIndex(), r.recordOffset(),
+              r.sealedLength());
+        }
+      }
+    }
+    List<byte[]> out = new ArrayList<>(data);
+    for (int i = 0; i < out.size(); i++) {
+      if (out.get(i) == null) {
+        out.set(i, fetchCold(view, ids.get(i)));
+      }
+    }
+    return out;
+  }
+
   private byte[] fetchCold(KvView view, byte[] id) {
     byte[] raw = view.get(Column.CHUNKS, id);
     ChunkRecord rec = raw == null ? null : ChunkRecord.decode(raw);

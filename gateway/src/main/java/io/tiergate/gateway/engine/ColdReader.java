@@ -16,4 +16,11 @@ public interface ColdReader {
    *     cannot be read or does not authenticate, NOT_READY when the cloud is unreachable
    */
   byte[] read(byte[] chunkId, long packNumber, int recordIndex, long offset, int length);
+
+  /**
+   * Starts reading an evicted chunk in the background (read-ahead), so that a {@link #read} of
+   * it soon after finds it local or joins the fetch in flight. May do nothing.
+   */
+  default void prefetch(byte[] chunkId, long packNumber, int recordIndex, long offset,
+      int length) {}
 }

@@ -147,7 +147,7 @@ public final class Volume implements BlockDevice {
           present.add(id);
         }
       }
-      List<byte[]> data = engine.fetch(view, present);
+      List<byte[]> data = engine.fetchForRead(view, present, i, g + n);
       int next = 0;
       for (int k = 0; k < n; k++) {
         long chunkStart = (g + k) * cs;

@@ -82,6 +82,9 @@ public final class GatewayStats {
   static final String CLOUD_REQUEST_HELP = "Requests to the cloud object store: count and latency";
   public static final String CLOUD_ERRORS = "tiergate.cloud.errors";
   static final String CLOUD_ERRORS_HELP = "Cloud requests that failed (after retries)";
+  public static final String CLOUD_INTEGRITY_FAILURES = "tiergate.cloud.integrity.failures";
+  static final String CLOUD_INTEGRITY_FAILURES_HELP =
+      "Chunks read back from the cloud that failed authentication or the chunk-ID check";
   public static final String CLOUD_UPLOAD_QUEUE_BYTES = "tiergate.cloud.upload.queue.bytes";
   static final String CLOUD_UPLOAD_QUEUE_BYTES_HELP = "Dirty bytes waiting to be uploaded";
   public static final String GC_RECLAIMED_BYTES = "tiergate.gc.reclaimed.bytes";
@@ -108,6 +111,7 @@ public final class GatewayStats {
       Map.entry(CLOUD_DOWNLOAD_BYTES, CLOUD_DOWNLOAD_BYTES_HELP),
       Map.entry(CLOUD_REQUEST, CLOUD_REQUEST_HELP), Map.entry(CLOUD_ERRORS, CLOUD_ERRORS_HELP),
       Map.entry(CLOUD_UPLOAD_QUEUE_BYTES, CLOUD_UPLOAD_QUEUE_BYTES_HELP),
+      Map.entry(CLOUD_INTEGRITY_FAILURES, CLOUD_INTEGRITY_FAILURES_HELP),
       Map.entry(GC_RECLAIMED_BYTES, GC_RECLAIMED_BYTES_HELP),
       Map.entry(GC_PENDING_PACKS, GC_PENDING_PACKS_HELP));
 
@@ -126,6 +130,7 @@ public final class GatewayStats {
   private final Map<LoginFailure.Reason, Counter> iscsiLoginFailures =
       new EnumMap<>(LoginFailure.Reason.class);
   private final Counter cloudUploadBytes;
+  private final Counter cloudIntegrityFailures;
   private final Counter cloudDownloadBytes;
   private final Timer cloudRequest;
   private final Counter cloudErrors;
@@ -171,6 +176,8 @@ public final class GatewayStats {
     cloudRequest = Timer.builder(CLOUD_REQUEST).description(CLOUD_REQUEST_HELP)
         .register(registry);
     cloudErrors = Counter.builder(CLOUD_ERRORS).description(CLOUD_ERRORS_HELP).register(registry);
+    cloudIntegrityFailures = Counter.builder(CLOUD_INTEGRITY_FAILURES)
+        .description(CLOUD_INTEGRITY_FAILURES_HELP).register(registry);
     Gauge.builder(CLOUD_UPLOAD_QUEUE_BYTES, uploadQueueBytes, AtomicLong::get)
         .description(CLOUD_UPLOAD_QUEUE_BYTES_HELP).baseUnit("bytes").register(registry);
     gcReclaimedBytes = Counter.builder(GC_RECLAIMED_BYTES).description(GC_RECLAIMED_BYTES_HELP)
@@ -238,6 +245,16 @@ public final class GatewayStats {
     if (failed) {
       cloudErrors.increment();
     }
+  }
+
+  /** Counts a chunk from the cloud refused by authentication or its chunk-ID check. */
+  public void cloudIntegrityFailure() {
+    cloudIntegrityFailures.increment();
+  }
+
+  /** Chunks from the cloud refused so far. */
+  public long cloudIntegrityFailures() {
+    return (long) cloudIntegrityFailures.count();
   }
 
   /** Sets the dirty bytes waiting for upload. */

@@ -91,8 +91,12 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private final ConcurrentHashMap<ByteBuffer, CompletableFuture<byte[]>> inflight =
       new ConcurrentHashMap<>();
   private final ExecutorService uploaders;
+  private final java.util.concurrent.ThreadPoolExecutor readAhead;
   private final ScheduledExecutorService scheduler;
   private volatile long capacityOverride;
+  private volatile TierMeters meters = TierMeters.NONE;
+  private volatile long dirtyCache = -1;
+  private volatile long dirtyCacheAt;
   private volatile List<VolumeInfo> publishedCatalogue;
   private volatile boolean closed;
 
@@ -111,6 +115,14 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       t.setDaemon(true);
       return t;
     });
+    // Read-ahead is best effort: a full queue drops the hint, the reader fetches itself.
+    this.readAhead = new java.util.concurrent.ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS,
+        new java.util.concurrent.ArrayBlockingQueue<>(256), r -> {
+          Thread t = new Thread(r, "tiergate-read-ahead");
+          t.setDaemon(true);
+          return t;
+        }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
+    this.readAhead.allowCoreThreadTimeOut(true);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "tiergate-tier");
       t.setDaemon(true);
@@ -147,6 +159,26 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
         config.bandwidthBytesPerSecond() > 0 ? config.bandwidthBytesPerSecond() + " B/s"
             : "unlimited", config.uploadParallelism());
     return s;
+  }
+
+  /** Reports to {@code m} from now on (null: nowhere). */
+  public void setMeters(TierMeters m) {
+    meters = m == null ? TierMeters.NONE : m;
+  }
+
+  /** {@link #dirtyBytes}, at most five seconds old (for gauges and dashboards). */
+  public long dirtyBytesCached() {
+    long now = System.currentTimeMillis();
+    if (dirtyCache < 0 || now - dirtyCacheAt > 5000) {
+      dirtyCache = chunks.dirtyBytes();
+      dirtyCacheAt = now;
+    }
+    return dirtyCache;
+  }
+
+  /** Bytes of the pack objects this appliance keeps in the cloud (dead ones included). */
+  public long cloudBytes() {
+    return chunks.packs().stream().mapToLong(p -> p.record().objectSize()).sum();
   }
 
   /** The counters behind the cloud meters. */
@@ -294,7 +326,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       records.add(new CloudTier.Record(ChunkId.of(c.id()), c.stored()));
       bytes += c.stored().length;
     }
-    counters.uploadQueueBytes.addAndGet(bytes);
+    meters.uploadQueue(counters.uploadQueueBytes.addAndGet(bytes));
     try {
       long t0 = System.nanoTime();
       UploadedPack up;
@@ -302,6 +334,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
         up = tier.uploadPack(records);
       } catch (RuntimeException e) {
         counters.uploadErrors.increment();
+        meters.request(System.nanoTime() - t0, true);
         throw e;
       }
       timed(t0);
@@ -314,12 +347,13 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       // Only now, with the pack durable, may its chunks become clean.
       chunks.commitPack(packRecord(up), placements, -1);
       counters.bytesUp.add(up.size());
+      meters.uploaded(up.size());
       counters.packsUploaded.increment();
       counters.chunksUploaded.add(pack.size());
       counters.lastUploadMillis.set(System.currentTimeMillis());
       return pack.size();
     } finally {
-      counters.uploadQueueBytes.addAndGet(-bytes);
+      meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-bytes));
     }
   }
 
@@ -329,8 +363,10 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   }
 
   private void timed(long t0) {
+    long nanos = System.nanoTime() - t0;
     counters.requests.increment();
-    counters.requestNanos.add(System.nanoTime() - t0);
+    counters.requestNanos.add(nanos);
+    meters.request(nanos, false);
   }
 
   // ------------------------------------------------------------------ eviction
@@ -451,6 +487,12 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       }
     }
     try {
+      // A read-ahead or another reader may have brought it home since the caller looked.
+      byte[] local = chunks.localBytes(chunkId);
+      if (local != null) {
+        mine.complete(local);
+        return local;
+      }
       byte[] stored = fetchVerified(chunkId, packNumber, recordIndex, offset, length);
       chunks.reinsert(chunkId, stored);
       mine.complete(stored);
@@ -461,6 +503,23 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     } finally {
       inflight.remove(key, mine);
     }
+  }
+
+  @Override
+  public void prefetch(byte[] chunkId, long packNumber, int recordIndex, long offset,
+      int length) {
+    if (closed || inflight.containsKey(ByteBuffer.wrap(chunkId))) {
+      return;
+    }
+    byte[] id = chunkId.clone();
+    readAhead.execute(() -> {
+      try {
+        read(id, packNumber, recordIndex, offset, length);
+      } catch (RuntimeException e) {
+        // Counted and logged by the fetch; the reader that needs the chunk fetches it again.
+        log.debug("read-ahead of an evicted chunk failed: {}", e.getMessage());
+      }
+    });
   }
 
   private byte[] fetchVerified(byte[] chunkId, long packNumber, int recordIndex, long offset,
@@ -482,6 +541,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
           "a chunk read back from the cloud does not authenticate", e);
     } catch (ObjectStoreException e) {
       counters.readErrors.increment();
+      meters.request(System.nanoTime() - t0, true);
       noteError("cold read", e);
       throw new BlockDeviceException(e.code().retryable()
           ? BlockDeviceException.Kind.NOT_READY
@@ -495,6 +555,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     }
     timed(t0);
     counters.bytesDown.add(length);
+    meters.downloaded(length);
     try {
       chunks.verify(chunkId, stored);
     } catch (BlockDeviceException e) {
@@ -502,11 +563,13 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       throw e;
     }
     counters.coldReads.increment();
+    meters.coldRead();
     return stored;
   }
 
   private void integrityFailure(String what) {
     counters.integrityFailures.increment();
+    meters.integrityFailure();
     counters.readErrors.increment();
     counters.lastError = "a chunk read back from the cloud " + what;
     log.error("cold read refused: a chunk read back from the cloud {}; the read fails with "
@@ -556,6 +619,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       tier.deletePacks(refs);
       chunks.forgetPacks(numbers);
       counters.packsDeleted.add(numbers.size());
+      meters.gc(0, deletable.stream().mapToLong(p -> p.record().objectSize()).sum());
       log.info("GC deleted {} dead pack(s) from the cloud", numbers.size());
       return numbers.size();
     } finally {
@@ -670,6 +734,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     engine.setColdReader(null);
     engine.setSpaceReclaimer(null);
     scheduler.shutdownNow();
+    readAhead.shutdownNow();
     // An interrupted upload leaves its chunks dirty (they are committed only after a
     // confirmed put), so stopping at once is safe; the next start uploads them again.
     uploaders.shutdownNow();

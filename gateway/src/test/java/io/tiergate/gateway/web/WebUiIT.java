@@ -44,7 +44,7 @@ class WebUiIT {
       browser.waitFor("!document.getElementById('view-dashboard').hidden", WAIT);
       browser.waitFor("document.getElementById('metric-write-bytes').textContent === '0 B'", WAIT);
       browser.waitFor("document.querySelectorAll('#chart-capacity path').length > 0", WAIT);
-      browser.waitFor("document.getElementById('cloud-state').textContent === 'not configured'",
+      browser.waitFor("document.getElementById('cloud-state').textContent === 'connected'",
           WAIT);
 
       browser.eval("document.getElementById('nav-volumes').click(); true");

@@ -1,0 +1,53 @@
+package io.tiergate.gateway.tier;
+
+/**
+ * Where the cloud tier reports what it does as it happens, for the metrics (the gateway's
+ * {@code GatewayStats} behind an adapter). Every method must be cheap and must not throw.
+ */
+public interface TierMeters {
+
+  /** One cloud request took {@code nanos}; {@code failed} when it failed after retries. */
+  void request(long nanos, boolean failed);
+
+  /** A pack of {@code bytes} was uploaded. */
+  void uploaded(long bytes);
+
+  /** A sealed record of {@code bytes} was downloaded. */
+  void downloaded(long bytes);
+
+  /** A read was served from the cloud rather than the local cache. */
+  void coldRead();
+
+  /** A chunk read back from the cloud failed authentication or its chunk-ID check. */
+  void integrityFailure();
+
+  /** Stored bytes now in flight to the cloud. */
+  void uploadQueue(long bytes);
+
+  /** GC: packs waiting for repack, and cloud bytes just reclaimed. */
+  void gc(long pendingPacks, long reclaimedBytes);
+
+  /** Reports nothing. */
+  TierMeters NONE = new TierMeters() {
+    @Override
+    public void request(long nanos, boolean failed) {}
+
+    @Override
+    public void uploaded(long bytes) {}
+
+    @Override
+    public void downloaded(long bytes) {}
+
+    @Override
+    public void coldRead() {}
+
+    @Override
+    public void integrityFailure() {}
+
+    @Override
+    public void uploadQueue(long bytes) {}
+
+    @Override
+    public void gc(long pendingPacks, long reclaimedBytes) {}
+  };
+}
