@@ -351,6 +351,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       counters.packsUploaded.increment();
       counters.chunksUploaded.add(pack.size());
       counters.lastUploadMillis.set(System.currentTimeMillis());
+      counters.lastError = null; // the cloud answers again: what was waiting is moving
       return pack.size();
     } finally {
       meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-bytes));
@@ -590,6 +591,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     try {
       long now = System.currentTimeMillis();
       List<ChunkTierStore.PackInfo> deletable = new ArrayList<>();
+      long pending = 0;
       for (ChunkTierStore.PackInfo p : chunks.packs()) {
         if (!p.record().dead() && p.liveBytes() == 0) {
           chunks.markDeadIfEmpty(p.number(), now);
@@ -603,10 +605,13 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
         }
         long total = p.liveBytes() + p.deadBytes();
         if (total > 0 && p.deadBytes() > REPACK_DEAD_SHARE * total) {
+          pending++;
           repack(p);
+          pending--;
           chunks.markDeadIfEmpty(p.number(), System.currentTimeMillis());
         }
       }
+      meters.gc(pending, 0);
       if (deletable.isEmpty()) {
         return 0;
       }
@@ -619,7 +624,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       tier.deletePacks(refs);
       chunks.forgetPacks(numbers);
       counters.packsDeleted.add(numbers.size());
-      meters.gc(0, deletable.stream().mapToLong(p -> p.record().objectSize()).sum());
+      meters.gc(pending, deletable.stream().mapToLong(p -> p.record().objectSize()).sum());
       log.info("GC deleted {} dead pack(s) from the cloud", numbers.size());
       return numbers.size();
     } finally {

@@ -215,4 +215,42 @@ class CloudTierIT {
       assertEquals(List.of(), f.problems());
     }
   }
+
+  @Test
+  void gcDeletesMostlyDeadPacksAfterTheGraceAndKeepsEveryLiveChunk() throws Exception {
+    try (TierFixture f = new TierFixture(dir.resolve("gw"), config.with("gcgrace", "1s"),
+        EngineConfig.small())) {
+      Volume v = f.engine.createVolume(VolumeSpec.of("vol", 256L * MIB));
+      byte[] data = random(20 * MIB, 18);
+      write(v, 0, data);
+      f.tier.sync();
+      f.tier.evictAll();
+      byte[] fresh = random(14 * MIB, 19);
+      write(v, 0, fresh);
+      v.unmap((14L * MIB) / 512, (2L * MIB) / 512);
+      System.arraycopy(fresh, 0, data, 0, fresh.length);
+      java.util.Arrays.fill(data, 14 * MIB, 16 * MIB, (byte) 0);
+      f.tier.sync();
+      ObjectStore raw = rawStore();
+      List<String> before = raw.list("packs/").stream().map(ObjectStore.ObjectInfo::name)
+          .toList();
+      assertEquals(2, before.size());
+      f.tier.gc(false);
+      assertEquals(0, f.tier.gc(false), "a dead pack stays for the grace period");
+      assertEquals(3, raw.list("packs/").size());
+      Thread.sleep(1100);
+      assertEquals(1, f.tier.gc(false));
+      List<String> after = raw.list("packs/").stream().map(ObjectStore.ObjectInfo::name)
+          .toList();
+      assertEquals(2, after.size());
+      assertEquals(1, before.stream().filter(after::contains).count(), "the old pack is gone");
+      assertEquals(List.of(), f.problems());
+      f.tier.evictAll();
+      assertArrayEquals(data, read(v, 0, data.length / 512));
+      f.restart();
+      f.tier.evictAll();
+      assertArrayEquals(data, read(f.engine.volume("vol"), 0, data.length / 512));
+      assertEquals(List.of(), f.problems());
+    }
+  }
 }
