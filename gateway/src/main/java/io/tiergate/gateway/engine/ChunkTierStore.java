@@ -62,6 +62,7 @@ public final class ChunkTierStore {
    */
   public List<DirtyChunk> dirtyChunks(long writtenBefore, long maxBytes) {
     List<byte[]> ids = new ArrayList<>();
+    List<Long> written = new ArrayList<>();
     long bytes = 0;
     try (KvSnapshot snap = kv().snapshot(); KvIterator it = snap.scan(Column.CHUNKS, new byte[0],
         null)) {
@@ -70,6 +71,7 @@ public final class ChunkTierStore {
         if (r.state() == ChunkRecord.DIRTY && r.pinnedRefs() == 0
             && r.lastWriteMillis() <= writtenBefore) {
           ids.add(it.key());
+          written.add(r.lastWriteMillis());
           bytes += r.storedLength();
         }
       }
@@ -77,7 +79,7 @@ public final class ChunkTierStore {
       List<DirtyChunk> out = new ArrayList<>(ids.size());
       for (int i = 0; i < ids.size(); i++) {
         if (data.get(i) != null) {
-          out.add(new DirtyChunk(ids.get(i), data.get(i), 0));
+          out.add(new DirtyChunk(ids.get(i), data.get(i), written.get(i)));
         }
       }
       return out;

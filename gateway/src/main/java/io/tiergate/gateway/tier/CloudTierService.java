@@ -99,6 +99,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private volatile long dirtyCacheAt;
   private volatile List<VolumeInfo> publishedCatalogue;
   private volatile boolean closed;
+  private volatile boolean cloudReady;
 
   private CloudTierService(BlockEngine engine, KeyRing keys, CloudConfig config, Path dataDir,
       ObjectStore objects) {
@@ -142,17 +143,14 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       Path dataDir, boolean background) {
     ObjectStore store = CloudStores.open(config, dataDir, Duration.ofSeconds(60));
     CloudTierService s = new CloudTierService(engine, keys, config, dataDir, store);
-    try {
-      s.publishKeyRing();
-    } catch (ObjectStoreException e) {
-      // The gateway serves from local disk while the cloud is away; the next pass retries.
-      s.noteError("publishing the key ring", e);
+    if (!background) {
+      s.ensureCloudReady();
     }
     engine.setColdReader(s);
     engine.setSpaceReclaimer(s);
     if (background) {
       long period = Math.max(1000, Math.min(30_000, config.tierAfter().toMillis() / 4));
-      s.scheduler.scheduleWithFixedDelay(s::periodicPass, period, period, TimeUnit.MILLISECONDS);
+      s.scheduler.scheduleWithFixedDelay(s::periodicPass, 0, period, TimeUnit.MILLISECONDS);
     }
     log.info("cloud tier on {}: tier after {}, bandwidth {}, {} upload(s) at once",
         config.describe(dataDir), config.tierAfter(),
@@ -225,11 +223,25 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
 
   // ------------------------------------------------------------------ passes
 
+  /**
+   * Once per process, when the cloud first answers: the container exists and holds the
+   * current key ring. Until then a pass does nothing else (the gateway serves from local).
+   */
+  private void ensureCloudReady() {
+    if (cloudReady) {
+      return;
+    }
+    CloudStores.ensureContainer(config);
+    publishKeyRing();
+    cloudReady = true;
+  }
+
   private void periodicPass() {
     if (closed) {
       return;
     }
     try {
+      ensureCloudReady();
       runPass(System.currentTimeMillis() - config.tierAfter().toMillis(), false);
       evictToWatermark();
       gc(false);
@@ -250,6 +262,12 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    */
   public long sync() throws InterruptedException {
     long before = counters.chunksUploaded();
+    try {
+      ensureCloudReady();
+    } catch (RuntimeException e) {
+      noteError("connecting to the cloud", e);
+      throw new IllegalStateException("the cloud is not reachable: " + counters.lastError, e);
+    }
     runPass(Long.MAX_VALUE, true);
     publishCatalogueIfChanged();
     return counters.chunksUploaded() - before;

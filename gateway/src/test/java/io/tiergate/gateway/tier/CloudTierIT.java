@@ -253,4 +253,25 @@ class CloudTierIT {
       assertEquals(List.of(), f.problems());
     }
   }
+
+  @Test
+  void aGatewayStartsWhileTheCloudIsAwayAndTiersOnceItReturns() throws Exception {
+    try (TierFixture f = new TierFixture(dir.resolve("gw"), config, EngineConfig.small())) {
+      f.tier.close();
+      azurite.stop();
+      long t0 = System.nanoTime();
+      f.tier = CloudTierService.start(f.engine, f.keys, config, f.dir, true);
+      assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0) < 30, "start waits not");
+      Volume v = f.engine.createVolume(VolumeSpec.of("vol", 64L * MIB));
+      byte[] data = random(2 * MIB, 20);
+      write(v, 0, data);
+      assertThrows(IllegalStateException.class, f.tier::sync);
+      assertArrayEquals(data, read(v, 0, data.length / 512), "served from local meanwhile");
+      azurite.start();
+      assertEquals(32, f.tier.sync());
+      f.tier.evictAll();
+      assertArrayEquals(data, read(v, 0, data.length / 512));
+      assertEquals(List.of(), f.problems());
+    }
+  }
 }
