@@ -38,8 +38,10 @@ import org.slf4j.LoggerFactory;
  * iqn.2026-11.io.tiergate:<volume>}, LUN 0.
  *
  * <p>Data directory: {@code db/} (the RocksDB database), {@code keyring} (the key slots, each
- * wrapping the keys under a passphrase-derived key) and, in the demo default only, {@code
- * demo-passphrase}.
+ * wrapping the keys under a passphrase-derived key), {@code cloud/} (the cloud tier's default
+ * store, a local folder, unless {@code --cloud} names another) and, in the demo default only,
+ * {@code demo-passphrase}. While serving, the cloud tier ({@code tier} package) uploads cold
+ * chunks and reads evicted ones back.
  *
  * <p>Lifecycle: {@link #open} unlocks and opens; {@link #serve} starts the portal; {@link
  * #close} stops the portal (closing every session) and then closes the engine, which flushes
