@@ -21,7 +21,8 @@ import io.tiergate.gateway.kv.Keys;
  *
  * <p>Pinned refs counts the block-map entries of pinned volumes naming the chunk; the tiering
  * policy leaves a chunk with pinned refs alone. The last write time is the tiering and eviction
- * age (reads do not rewrite metadata, which would turn every read into a write).
+ * age; a chunk read back from the cloud counts as written then. Reads of local chunks do not
+ * rewrite metadata, which would turn every read into a write.
  */
 record ChunkRecord(int state, int compression, int flags, int plainLength, int storedLength,
     long refcount, long createdMillis, long pinnedRefs, long lastWriteMillis, long packNumber,

@@ -258,7 +258,9 @@ public final class ChunkTierStore {
           || engine.storedBytesNow() + stored.length > engine.config().capacityBytes()) {
         return false;
       }
-      b.put(Column.CHUNKS, id, r.withState(ChunkRecord.CLEAN).encode());
+      // Just read: it counts as recently used, so eviction takes it last.
+      b.put(Column.CHUNKS, id, r.withRefs(r.refcount(), r.pinnedRefs(),
+          System.currentTimeMillis()).withState(ChunkRecord.CLEAN).encode());
       b.put(Column.CHUNKDATA, id, stored);
       b.add(Layout.STORED_BYTES, stored.length);
       kv().write(b, false);
