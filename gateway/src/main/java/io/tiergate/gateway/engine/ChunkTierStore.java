@@ -86,14 +86,17 @@ public final class ChunkTierStore {
     }
   }
 
-  /** Stored bytes of dirty chunks (local only, waiting for the cloud): a scan. */
+  /**
+   * Stored bytes of dirty chunks waiting for the cloud (a scan); chunks of pinned volumes are
+   * not waiting for anything and are not counted.
+   */
   public long dirtyBytes() {
     long bytes = 0;
     try (KvSnapshot snap = kv().snapshot(); KvIterator it = snap.scan(Column.CHUNKS, new byte[0],
         null)) {
       for (; it.valid(); it.next()) {
         ChunkRecord r = ChunkRecord.decode(it.value());
-        if (r.state() == ChunkRecord.DIRTY) {
+        if (r.state() == ChunkRecord.DIRTY && r.pinnedRefs() == 0) {
           bytes += r.storedLength();
         }
       }
