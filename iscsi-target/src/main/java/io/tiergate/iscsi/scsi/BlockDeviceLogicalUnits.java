@@ -37,7 +37,7 @@ public final class BlockDeviceLogicalUnits implements LogicalUnits {
   private static final Logger LOG = LoggerFactory.getLogger(BlockDeviceLogicalUnits.class);
 
   /** SAM status TASK ABORTED, for tasks the session is going to drop anyway. */
-  static final int TASK_ABORTED = 0x40;
+  static final int TASK_ABORTED = ScsiResult.TASK_ABORTED;
   private static final byte[] NO_SENSE = new byte[0];
 
   private final Map<Long, LogicalUnit> units;

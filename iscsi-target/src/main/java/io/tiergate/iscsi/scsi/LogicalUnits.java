@@ -25,7 +25,10 @@ public interface LogicalUnits {
   /** ABORT TASK SET / CLEAR TASK SET on one LUN for one nexus. */
   void abortTaskSet(ItNexus nexus, long lun);
 
-  /** LOGICAL UNIT RESET: abort all tasks on the LUN, release RESERVE(6) reservations, raise unit attention for other nexuses. */
+  /**
+   * LOGICAL UNIT RESET: abort all tasks on the LUN, release RESERVE(6) reservations, and raise
+   * a unit attention on every nexus, the resetting one included (SAM-5 section 6.3.3).
+   */
   void lunReset(ItNexus nexus, long lun);
 
   /** TARGET WARM RESET: a LUN reset on every LUN. */

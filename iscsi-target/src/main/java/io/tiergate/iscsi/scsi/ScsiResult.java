@@ -6,7 +6,7 @@ import io.netty.buffer.ByteBuf;
  * The outcome of a SCSI command, for the session to send back.
  *
  * @param status the SAM status byte (0x00 GOOD, 0x02 CHECK CONDITION, 0x08 BUSY,
- *     0x18 RESERVATION CONFLICT, 0x28 TASK SET FULL)
+ *     0x18 RESERVATION CONFLICT, 0x28 TASK SET FULL, 0x40 TASK ABORTED)
  * @param sense fixed-format sense data for CHECK CONDITION, otherwise an empty array
  * @param dataIn data-in bytes, possibly empty; ownership passes to the session, which sends at
  *     most ExpectedDataTransferLength of them and releases the buffer
@@ -26,4 +26,6 @@ public record ScsiResult(int status, byte[] sense, ByteBuf dataIn, long commandT
   public static final int RESERVATION_CONFLICT = 0x18;
   /** SAM status TASK SET FULL. */
   public static final int TASK_SET_FULL = 0x28;
+  /** SAM status TASK ABORTED: the session drops such a result instead of sending it. */
+  public static final int TASK_ABORTED = 0x40;
 }
