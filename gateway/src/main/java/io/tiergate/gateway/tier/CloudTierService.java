@@ -452,9 +452,11 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     }
     log.warn("local capacity reached with {} bytes waiting for the cloud: writes wait for "
         + "uploads", chunks.dirtyBytes());
-    urgentUpload();
     long deadline = System.currentTimeMillis() + BACK_PRESSURE_MILLIS;
     while (freed < bytes && System.currentTimeMillis() < deadline && !closed) {
+      // Asked again each round: a pass already running when the first request came may have
+      // scanned before this write's predecessors were dirty.
+      urgentUpload();
       try {
         Thread.sleep(50);
       } catch (InterruptedException e) {
