@@ -63,7 +63,11 @@ public final class BlockEngine implements AutoCloseable {
   private final KvStore kv;
   private final EngineConfig config;
   private final ChunkHasher hasher;
+  /** Heap for decoded images of recently read chunks: bounded, whatever the volume sizes. */
+  static final long CHUNK_CACHE_BYTES = 64L << 20;
+
   private final StripedLocks blockLocks = new StripedLocks(4096);
+  private final ChunkCache chunkCache = new ChunkCache(CHUNK_CACHE_BYTES);
   private final StripedLocks idLocks = new StripedLocks(1024);
   private final Map<String, Volume> volumes = new ConcurrentHashMap<>();
   private final Object adminLock = new Object();
@@ -359,6 +363,10 @@ public final class BlockEngine implements AutoCloseable {
     return hasher;
   }
 
+  ChunkCache chunkCache() {
+    return chunkCache;
+  }
+
   StripedLocks blockLocks() {
     return blockLocks;
   }
@@ -459,7 +467,10 @@ public final class BlockEngine implements AutoCloseable {
         missing++;
       }
     }
-    if (missing == 0 || reader == null) {
+    if (missing == 0) {
+      return data; // all local: no second lookup of the same values
+    }
+    if (reader == null) {
       return fetch(view, ids);
     }
     List<byte[]> more = new ArrayList<>(READ_AHEAD_CHUNKS);

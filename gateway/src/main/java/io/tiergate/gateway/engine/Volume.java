@@ -133,7 +133,6 @@ public final class Volume implements BlockDevice {
     long first = start / cs;
     long last = (start + len - 1) / cs;
     int group = engine.config().maxChunksPerBatch();
-    byte[] image = new byte[cs];
     for (long g = first; g <= last; g += group) {
       int n = (int) Math.min(group, last + 1 - g);
       List<byte[]> keys = new ArrayList<>(n);
@@ -141,24 +140,34 @@ public final class Volume implements BlockDevice {
         keys.add(Layout.blockKey(i.id(), Layout.LIVE_EPOCH, g + k));
       }
       List<byte[]> ids = view.multiGet(Column.BLOCKMAP, keys);
-      List<byte[]> present = new ArrayList<>(n);
-      for (byte[] id : ids) {
-        if (id != null) {
-          present.add(id);
+      ChunkCache cache = engine.chunkCache();
+      byte[][] cached = new byte[n][];
+      List<byte[]> missing = new ArrayList<>(n);
+      for (int k = 0; k < n; k++) {
+        byte[] id = ids.get(k);
+        if (id != null && (cached[k] = cache.get(id)) == null) {
+          missing.add(id);
         }
       }
-      List<byte[]> data = engine.fetchForRead(view, present, i, g + n);
+      List<byte[]> data =
+          missing.isEmpty() ? List.of() : engine.fetchForRead(view, missing, i, g + n);
       int next = 0;
       for (int k = 0; k < n; k++) {
         long chunkStart = (g + k) * cs;
         long a = Math.max(start, chunkStart);
         long b = Math.min(start + len, chunkStart + cs);
-        if (ids.get(k) == null) {
+        byte[] id = ids.get(k);
+        if (id == null) {
           sink.zeros((int) (b - a));
-        } else {
-          decode(data.get(next++), image);
-          sink.data(image, (int) (a - chunkStart), (int) (b - a));
+          continue;
         }
+        byte[] img = cached[k];
+        if (img == null) {
+          img = new byte[cs];
+          decode(data.get(next++), img);
+          cache.put(id, img);
+        }
+        sink.data(img, (int) (a - chunkStart), (int) (b - a));
       }
     }
   }
