@@ -19,6 +19,7 @@ import io.tiergate.iscsi.spi.BlockDeviceException;
 import io.tiergate.tiering.PackRef;
 import io.tiergate.tiering.store.AzureBlobObjectStore;
 import io.tiergate.tiering.store.ObjectStore;
+import io.tiergate.tiering.testing.Azurite;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
