@@ -108,6 +108,9 @@ public final class AzureBlobObjectStore implements ObjectStore {
     BlobClient blob = container.getBlobClient(ObjectNames.check(name));
     BlobParallelUploadOptions options =
         new BlobParallelUploadOptions(BinaryData.fromBytes(data))
+            // Content-MD5 lets the service refuse a body cut short in transit, so a half-written
+            // upload can never be stored as if it were whole.
+            .setComputeMd5(true)
             .setRequestConditions(new BlobRequestConditions().setIfNoneMatch("*"));
     if (packTier != null && name.startsWith(PACK_PREFIX)) {
       options.setTier(packTier);
@@ -219,6 +222,9 @@ public final class AzureBlobObjectStore implements ObjectStore {
     int status = e.getStatusCode();
     if (status == 404) {
       return ObjectStoreException.Code.NOT_FOUND;
+    }
+    if (BlobErrorCode.MD5MISMATCH.equals(error)) {
+      return ObjectStoreException.Code.UNAVAILABLE; // damaged in transit: sending again helps
     }
     if (status == 409 && BlobErrorCode.BLOB_ALREADY_EXISTS.equals(error) || status == 412) {
       return ObjectStoreException.Code.ALREADY_EXISTS;

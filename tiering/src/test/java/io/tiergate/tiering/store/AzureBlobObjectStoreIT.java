@@ -151,4 +151,60 @@ class AzureBlobObjectStoreIT extends ObjectStoreContract {
       assertArrayEquals(new byte[] {7}, cool.get("packs/cc/cool"));
     }
   }
+
+  @Test
+  void aTimedOutPutIsRetriedAndStoredOnce() {
+    // The first put reaches the service but its answer comes too late for the 1 s try timeout.
+    AtomicInteger calls = new AtomicInteger();
+    HttpPipelinePolicy slowFirst = (ctx, next) -> calls.incrementAndGet() == 1
+        ? next.process().delayElement(Duration.ofSeconds(3))
+        : next.process();
+    String container = "slow" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+    AzureBlobObjectStore.builder().connectionString(azurite.connectionString()).container(container)
+        .build().close();
+    ObjectStore slow = new RetryingObjectStore(
+        AzureBlobObjectStore.builder().connectionString(azurite.connectionString()).container(container)
+            .createContainer(false).sdkRetries(0).timeout(Duration.ofSeconds(1)).addPolicy(slowFirst).build(),
+        Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(30));
+    byte[] data = random(50_000, 14);
+    slow.putIfAbsent("packs/dd/slow", data);
+    assertArrayEquals(data, slow.get("packs/dd/slow"));
+    assertTrue(calls.get() >= 2, "the first try timed out and was retried");
+  }
+
+  @Test
+  void aHalfWrittenUploadIsRefusedByTheServiceThenRetriedWhole() {
+    // The first put's body is cut to half its length in transit (as by a dropped connection
+    // behind a proxy that completes the request): the service must not store it.
+    AtomicInteger puts = new AtomicInteger();
+    HttpPipelinePolicy truncateFirstPut = new HttpPipelinePolicy() {
+      @Override
+      public Mono<HttpResponse> process(HttpPipelineCallContext ctx, HttpPipelineNextPolicy next) {
+        com.azure.core.http.HttpRequest req = ctx.getHttpRequest();
+        if (req.getHttpMethod() == com.azure.core.http.HttpMethod.PUT
+            && req.getHeaders().getValue("x-ms-blob-type") != null && puts.incrementAndGet() == 1) {
+          byte[] whole = req.getBodyAsBinaryData().toBytes();
+          req.setBody(java.util.Arrays.copyOf(whole, whole.length / 2));
+        }
+        return next.process();
+      }
+
+      @Override
+      public com.azure.core.http.HttpPipelinePosition getPipelinePosition() {
+        // Before signing, as a body cut short below the client would look to the service.
+        return com.azure.core.http.HttpPipelinePosition.PER_CALL;
+      }
+    };
+    String container = "half" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+    AzureBlobObjectStore.builder().connectionString(azurite.connectionString()).container(container)
+        .build().close();
+    AzureBlobObjectStore raw = AzureBlobObjectStore.builder().connectionString(azurite.connectionString())
+        .container(container).createContainer(false).sdkRetries(0).addPolicy(truncateFirstPut).build();
+    byte[] data = random(100_000, 15);
+    assertEquals(ObjectStoreException.Code.UNAVAILABLE, codeOf(() -> raw.putIfAbsent("packs/ee/half", data)));
+    assertEquals(ObjectStoreException.Code.NOT_FOUND, codeOf(() -> raw.get("packs/ee/half")));
+    ObjectStore retrying = new RetryingObjectStore(raw, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(20));
+    retrying.putIfAbsent("packs/ee/half", data);
+    assertArrayEquals(data, retrying.get("packs/ee/half"));
+  }
 }
