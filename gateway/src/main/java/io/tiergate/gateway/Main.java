@@ -201,6 +201,8 @@ public final class Main {
 
   private static int serve(Map<String, String> opts, PrintStream out) {
     GatewayConfig config = config(opts);
+    // Before anything logs, so that the support package has the whole story.
+    LogFiles.teeStandardError(config.dataDir().resolve("logs"));
     Gateway gateway = Gateway.open(config);
     CountDownLatch stopped = new CountDownLatch(1);
     try {

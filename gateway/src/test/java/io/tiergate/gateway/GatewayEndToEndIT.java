@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -24,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code New-Volume}, starts {@code Main run} on an ephemeral port, copies an ext4 image built
  * with {@code mkfs.ext4 -d} into the LUN with {@code qemu-img convert}, stops the gateway with
  * SIGTERM, starts it again and copies the LUN back: the image must be byte-identical and
- * {@code e2fsck -fn} clean. Needs qemu-img with its iSCSI module and e2fsprogs (./test
- * installs them).
+ * {@code e2fsck -fn} clean; both runs must have logged to the data directory's log file.
+ * Needs qemu-img with its iSCSI module and e2fsprogs (./test installs them).
  */
 class GatewayEndToEndIT {
   private static final Pattern PORTAL = Pattern.compile("iSCSI portal: (\\S+):(\\d+)");
@@ -66,6 +67,13 @@ class GatewayEndToEndIT {
     }
     assertEquals(-1, Files.mismatch(image, back), "image differs after the round trip");
     run("e2fsck", "-fn", back.toString());
+
+    // Both runs logged to the data directory too, for the support package.
+    Path log = data.resolve("logs").resolve("gateway.log");
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(log)));
+    String logged = Files.readString(log);
+    assertEquals(2, logged.split("gateway stopped", -1).length - 1, logged);
+    assertTrue(logged.contains("engine open with"), logged);
   }
 
   private Path buildExt4Image() throws Exception {
@@ -90,7 +98,7 @@ class GatewayEndToEndIT {
   private ProcessBuilder java(String... args) {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).redirectError(tmp.resolve("gateway.log").toFile());
   }
