@@ -17,6 +17,12 @@ public enum Column {
   /** Pack id -> pack record (used by the cloud tier). */
   PACKS("packs"),
   /**
+   * Secondary index of the chunk records for the cloud tier (dirty, evictable and per-pack
+   * chunks), kept by the engine in the same batches as the records. A store written before
+   * this family existed gets it, empty, on open.
+   */
+  TIERINDEX("tierindex"),
+  /**
    * Format version, key slots, appliance id, and counters. Values merged with {@link
    * KvBatch#add} are 8-byte little-endian unsigned counters (RocksDB's uint64add).
    */

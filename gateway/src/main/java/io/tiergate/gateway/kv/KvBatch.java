@@ -16,6 +16,9 @@ public interface KvBatch extends AutoCloseable {
   /** Removes {@code key}; no-op when absent. */
   void delete(Column column, byte[] key);
 
+  /** Removes every key {@code from <= key < to} of {@code column} (a range tombstone). */
+  void deleteRange(Column column, byte[] from, byte[] to);
+
   /**
    * Adds {@code delta} (may be negative) to the unsigned 64-bit counter at {@code key} of
    * {@link Column#META}; an absent counter counts as zero.

@@ -345,6 +345,15 @@ final class RocksKvStore implements KvStore {
     }
 
     @Override
+    public void deleteRange(Column column, byte[] from, byte[] to) {
+      try {
+        wb.deleteRange(cf(column), from, to);
+      } catch (RocksDBException e) {
+        throw translate("batch delete range", e);
+      }
+    }
+
+    @Override
     public void add(byte[] key, long delta) {
       if (delta == 0) {
         return;
