@@ -140,6 +140,12 @@ public final class BlockEngine implements AutoCloseable {
         b.put(Column.META, Layout.META_FORMAT, f);
         kv.write(b, true);
       }
+    } else if (Keys.getInt(v, 0) == Layout.FORMAT_NO_TIER_INDEX) {
+      byte[] f = new byte[4];
+      Keys.putInt(f, 0, Layout.FORMAT_VERSION);
+      log.info("upgrading the data format from {} to {}: building the tiering index",
+          Layout.FORMAT_NO_TIER_INDEX, Layout.FORMAT_VERSION);
+      TierIndex.build(kv, Layout.META_FORMAT, f);
     } else if (Keys.getInt(v, 0) != Layout.FORMAT_VERSION) {
       throw new EngineException(EngineException.Code.UNSUPPORTED_FORMAT,
           "data format " + Keys.getInt(v, 0) + ", this version reads " + Layout.FORMAT_VERSION);
@@ -593,6 +599,8 @@ public final class BlockEngine implements AutoCloseable {
     final byte[] id;
     long refs;
     Content content;
+    /** Chunk index of the first new mapping to this chunk in the command: its locality. */
+    long index = -1;
 
     Delta(byte[] id) {
       this.id = id;
@@ -635,6 +643,9 @@ public final class BlockEngine implements AutoCloseable {
         Delta d = deltas.computeIfAbsent(IdKey.of(c.id), k -> new Delta(c.id));
         d.refs++;
         d.content = c;
+        if (d.index < 0) {
+          d.index = indices[i];
+        }
         mappedDelta++;
       }
     }
@@ -677,9 +688,10 @@ public final class BlockEngine implements AutoCloseable {
             c.stored = ChunkCodec.encode(c.plain, c.off, c.len);
           }
           ChunkRecord rec = ChunkRecord.dirty(ChunkCodec.compression(c.stored), c.len,
-              c.stored.length, d.refs, volume.pinned() ? d.refs : 0, now);
+              c.stored.length, d.refs, volume.pinned() ? d.refs : 0, now, volume.id(), d.index);
           batch.put(Column.CHUNKDATA, d.id, c.stored);
           batch.put(Column.CHUNKS, d.id, rec.encode());
+          TierIndex.update(batch, d.id, null, rec);
           uniqueDelta += c.len;
           storedDelta += c.stored.length;
           newStored += c.stored.length;
@@ -693,6 +705,7 @@ public final class BlockEngine implements AutoCloseable {
                 "chunk refcount would go negative");
           } else if (refs == 0) {
             batch.delete(Column.CHUNKS, d.id);
+            TierIndex.update(batch, d.id, rec, null);
             if (rec.local()) {
               batch.delete(Column.CHUNKDATA, d.id);
               storedDelta -= rec.storedLength();
@@ -708,7 +721,10 @@ public final class BlockEngine implements AutoCloseable {
             chunkDelta--;
           } else {
             ChunkRecord next =
-                rec.withRefs(refs, pinnedRefs, d.refs > 0 ? now : rec.lastWriteMillis());
+                rec.withRefs(refs, pinnedRefs, d.refs > 0 ? now : rec.lastUseMillis());
+            if (d.refs > 0) {
+              next = next.withLocality(volume.id(), d.index);
+            }
             if (pinnedRefs > 0 && !rec.local() && d.content != null) {
               // A pinned volume never depends on the cloud: bring the evicted bytes back home.
               Content c = d.content;
@@ -721,6 +737,7 @@ public final class BlockEngine implements AutoCloseable {
               newStored += rec.storedLength();
             }
             batch.put(Column.CHUNKS, d.id, next.encode());
+            TierIndex.update(batch, d.id, rec, next);
           }
         }
       }

@@ -9,7 +9,6 @@ import io.tiergate.gateway.kv.Keys;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
 
 /**
  * The chunk store as the cloud tier sees it: dirty chunks to upload, the commit that marks a
@@ -25,9 +24,10 @@ import java.util.PriorityQueue;
  * makes the commit safe even when a chunk was deleted and written again during an upload: the
  * same ID is the same bytes.
  *
- * <p>Cost: candidate selection scans the chunk records (sequential, block-cache bound, no heap
- * proportional to the store beyond the bounded candidate lists); a dirty index would make it
- * proportional to the dirty set only, and can be added without a format change elsewhere.
+ * <p>Cost: nothing here scans the chunk records. The {@link TierIndex} (kept in the same batch
+ * as every record change) orders dirty and evictable chunks by last use and groups chunks by
+ * pack, so selecting cold dirty chunks, the coldest clean ones, or a pack's chunks is a range
+ * scan proportional to what it returns, and {@link #dirtyBytes} is a counter read.
  */
 public final class ChunkTierStore {
   private static final int LOCK_BATCH = 64;
@@ -43,8 +43,12 @@ public final class ChunkTierStore {
     return engine.store();
   }
 
-  /** A dirty chunk to upload: its ID and stored bytes (chunk header included). */
-  public record DirtyChunk(byte[] id, byte[] stored, long lastWriteMillis) {}
+  /**
+   * A dirty chunk to upload: its ID, stored bytes (chunk header included), last use, and the
+   * (volume id, chunk index) of the write that last referenced it.
+   */
+  public record DirtyChunk(byte[] id, byte[] stored, long lastUseMillis, long volumeId,
+      long chunkIndex) {}
 
   /** Where one uploaded chunk's sealed record lies in its pack. */
   public record Placement(byte[] id, int recordIndex, long offset, int sealedLength) {}
@@ -57,29 +61,37 @@ public final class ChunkTierStore {
       int sealedLength) {}
 
   /**
-   * Dirty chunks of no pinned volume last written at or before {@code writtenBefore}, oldest
-   * first, up to {@code maxBytes} of stored bytes (at least one when any qualifies).
+   * Dirty chunks of no pinned volume last used (written) at or before {@code
+   * usedBefore}: the oldest first, up to {@code maxBytes} of stored bytes (at least one when any
+   * qualifies), returned in the order of the volume block they were last written at, so that a
+   * pack filled in this order keeps neighbouring blocks together.
    */
-  public List<DirtyChunk> dirtyChunks(long writtenBefore, long maxBytes) {
-    List<byte[]> ids = new ArrayList<>();
-    List<Long> written = new ArrayList<>();
+  public List<DirtyChunk> dirtyChunks(long usedBefore, long maxBytes) {
+    record Cand(byte[] id, long used, long volume, long index) {}
+    List<Cand> chosen = new ArrayList<>();
     long bytes = 0;
-    try (KvSnapshot snap = kv().snapshot(); KvIterator it = snap.scan(Column.CHUNKS, new byte[0],
-        null)) {
-      for (; it.valid() && bytes < maxBytes; it.next()) {
-        ChunkRecord r = ChunkRecord.decode(it.value());
-        if (r.state() == ChunkRecord.DIRTY && r.pinnedRefs() == 0
-            && r.lastWriteMillis() <= writtenBefore) {
-          ids.add(it.key());
-          written.add(r.lastWriteMillis());
-          bytes += r.storedLength();
+    try (KvSnapshot snap = kv().snapshot()) {
+      try (KvIterator it = snap.scan(Column.TIERINDEX, TierIndex.from(TierIndex.DIRTY, 0),
+          TierIndex.through(TierIndex.DIRTY, usedBefore))) {
+        for (; it.valid() && bytes < maxBytes; it.next()) {
+          byte[] k = it.key();
+          byte[] v = it.value();
+          chosen.add(new Cand(TierIndex.id(k), TierIndex.order(k), Keys.getLong(v, 0),
+              Keys.getLong(v, 8)));
+          bytes += Keys.getInt(v, 16);
         }
+      }
+      chosen.sort(Comparator.comparingLong(Cand::volume).thenComparingLong(Cand::index));
+      List<byte[]> ids = new ArrayList<>(chosen.size());
+      for (Cand c : chosen) {
+        ids.add(c.id());
       }
       List<byte[]> data = snap.multiGet(Column.CHUNKDATA, ids);
       List<DirtyChunk> out = new ArrayList<>(ids.size());
       for (int i = 0; i < ids.size(); i++) {
         if (data.get(i) != null) {
-          out.add(new DirtyChunk(ids.get(i), data.get(i), written.get(i)));
+          Cand c = chosen.get(i);
+          out.add(new DirtyChunk(c.id(), data.get(i), c.used(), c.volume(), c.index()));
         }
       }
       return out;
@@ -87,21 +99,11 @@ public final class ChunkTierStore {
   }
 
   /**
-   * Stored bytes of dirty chunks waiting for the cloud (a scan); chunks of pinned volumes are
+   * Stored bytes of dirty chunks waiting for the cloud (a counter); chunks of pinned volumes are
    * not waiting for anything and are not counted.
    */
   public long dirtyBytes() {
-    long bytes = 0;
-    try (KvSnapshot snap = kv().snapshot(); KvIterator it = snap.scan(Column.CHUNKS, new byte[0],
-        null)) {
-      for (; it.valid(); it.next()) {
-        ChunkRecord r = ChunkRecord.decode(it.value());
-        if (r.state() == ChunkRecord.DIRTY && r.pinnedRefs() == 0) {
-          bytes += r.storedLength();
-        }
-      }
-    }
-    return bytes;
+    return kv().counter(TierIndex.DIRTY_BYTES);
   }
 
   /** Local stored chunk bytes (dirty and clean). */
@@ -157,6 +159,7 @@ public final class ChunkTierStore {
             b.add(Layout.packCounterKey(fromPack, Layout.PACK_DEAD), r.sealedLength());
           }
           b.put(Column.CHUNKS, p.id(), moved.encode());
+          TierIndex.update(b, p.id(), r, moved);
           live += p.sealedLength();
         }
         b.put(Column.PACKS, Layout.packKey(number), pack.encode());
@@ -172,8 +175,8 @@ public final class ChunkTierStore {
   }
 
   /**
-   * Evicts clean chunks of no pinned volume, coldest (least recently written) first, until
-   * {@code bytes} of local stored bytes are freed or none is left.
+   * Evicts clean chunks of no pinned volume, coldest (least recently used) first, until {@code
+   * bytes} of local stored bytes are freed or none is left.
    *
    * @return bytes freed
    */
@@ -184,38 +187,32 @@ public final class ChunkTierStore {
       if (coldest.isEmpty()) {
         break;
       }
-      for (int i = 0; i < coldest.size() && freed < bytes; i += LOCK_BATCH) {
-        freed += evictLocked(coldest.subList(i, Math.min(coldest.size(), i + LOCK_BATCH)));
+      long round = 0;
+      for (int i = 0; i < coldest.size() && freed + round < bytes; i += LOCK_BATCH) {
+        round += evictLocked(coldest.subList(i, Math.min(coldest.size(), i + LOCK_BATCH)),
+            bytes - freed - round);
       }
-      if (coldest.size() < 4096) {
+      freed += round;
+      if (coldest.size() < 4096 || round == 0) {
         break;
       }
     }
     return freed;
   }
 
+  /** Up to {@code limit} evictable chunks, coldest first (a range scan of the index). */
   private List<byte[]> coldestClean(int limit) {
-    record Cand(byte[] id, long at) {}
-    PriorityQueue<Cand> heap =
-        new PriorityQueue<>(Comparator.comparingLong(Cand::at).reversed());
-    try (KvSnapshot snap = kv().snapshot(); KvIterator it = snap.scan(Column.CHUNKS, new byte[0],
-        null)) {
-      for (; it.valid(); it.next()) {
-        ChunkRecord r = ChunkRecord.decode(it.value());
-        if (r.state() == ChunkRecord.CLEAN && r.pinnedRefs() == 0) {
-          heap.add(new Cand(it.key(), r.lastWriteMillis()));
-          if (heap.size() > limit) {
-            heap.poll();
-          }
-        }
+    List<byte[]> out = new ArrayList<>();
+    try (KvIterator it = kv().scanPrefix(Column.TIERINDEX, new byte[] {TierIndex.CLEAN})) {
+      for (; it.valid() && out.size() < limit; it.next()) {
+        out.add(TierIndex.id(it.key()));
       }
     }
-    List<Cand> sorted = new ArrayList<>(heap);
-    sorted.sort(Comparator.comparingLong(Cand::at));
-    return sorted.stream().map(Cand::id).toList();
+    return out;
   }
 
-  private long evictLocked(List<byte[]> ids) {
+  /** Evicts chunks of {@code ids}, in order, until {@code budget} bytes are freed. */
+  private long evictLocked(List<byte[]> ids, long budget) {
     int[] stripes = new int[ids.size()];
     for (int i = 0; i < stripes.length; i++) {
       stripes[i] = engine.idLocks().stripe(ids.get(i));
@@ -224,13 +221,15 @@ public final class ChunkTierStore {
     long freed = 0;
     try (KvBatch b = kv().newBatch()) {
       List<byte[]> raws = kv().multiGet(Column.CHUNKS, ids);
-      for (int i = 0; i < ids.size(); i++) {
+      for (int i = 0; i < ids.size() && freed < budget; i++) {
         byte[] raw = raws.get(i);
         ChunkRecord r = raw == null ? null : ChunkRecord.decode(raw);
-        if (r == null || r.state() != ChunkRecord.CLEAN || r.pinnedRefs() != 0) {
+        if (r == null || !r.evictable()) {
           continue;
         }
-        b.put(Column.CHUNKS, ids.get(i), r.withState(ChunkRecord.EVICTED).encode());
+        ChunkRecord evicted = r.withState(ChunkRecord.EVICTED);
+        b.put(Column.CHUNKS, ids.get(i), evicted.encode());
+        TierIndex.update(b, ids.get(i), r, evicted);
         b.delete(Column.CHUNKDATA, ids.get(i));
         freed += r.storedLength();
       }
@@ -262,8 +261,9 @@ public final class ChunkTierStore {
         return false;
       }
       // Just read: it counts as recently used, so eviction takes it last.
-      b.put(Column.CHUNKS, id, r.withRefs(r.refcount(), r.pinnedRefs(),
-          System.currentTimeMillis()).withState(ChunkRecord.CLEAN).encode());
+      ChunkRecord back = r.usedAt(System.currentTimeMillis()).withState(ChunkRecord.CLEAN);
+      b.put(Column.CHUNKS, id, back.encode());
+      TierIndex.update(b, id, r, back);
       b.put(Column.CHUNKDATA, id, stored);
       b.add(Layout.STORED_BYTES, stored.length);
       kv().write(b, false);
@@ -304,17 +304,15 @@ public final class ChunkTierStore {
     return out;
   }
 
-  /** The live chunks located in pack {@code number} (a scan of the chunk records). */
+  /** The live chunks located in pack {@code number} (a prefix scan of the index). */
   public List<PackedChunk> chunksIn(long number) {
     List<PackedChunk> out = new ArrayList<>();
-    try (KvSnapshot snap = kv().snapshot(); KvIterator it = snap.scan(Column.CHUNKS, new byte[0],
-        null)) {
+    try (KvIterator it = kv().scanPrefix(Column.TIERINDEX,
+        TierIndex.from(TierIndex.PACK, number))) {
       for (; it.valid(); it.next()) {
-        ChunkRecord r = ChunkRecord.decode(it.value());
-        if (r.inCloud() && r.packNumber() == number) {
-          out.add(new PackedChunk(it.key(), r.local(), r.recordIndex(), r.recordOffset(),
-              r.sealedLength()));
-        }
+        byte[] v = it.value();
+        out.add(new PackedChunk(TierIndex.id(it.key()), v[0] != ChunkRecord.EVICTED,
+            Keys.getInt(v, 1), Keys.getLong(v, 5), Keys.getInt(v, 13)));
       }
     }
     return out;

@@ -27,7 +27,10 @@ import java.util.Map;
  *       evicted one only a cloud location, in a pack that exists and is not dead;
  *   <li>every chunk's pinned refs equal the block-map entries of pinned volumes naming it, and
  *       no chunk a pinned volume references is evicted;
- *   <li>each pack's live counter equals the sealed bytes of the chunks located in it.
+ *   <li>each pack's live counter equals the sealed bytes of the chunks located in it;
+ *   <li>the tiering index is exactly what the chunk records imply (see {@link TierIndex}):
+ *       every entry is justified by a record, with the right key and value, every record has
+ *       its entries, and the dirty-bytes counter equals the stored bytes of the dirty ones.
  * </ul>
  *
  * <p>It keeps one counter per distinct chunk in memory: a tool for tests and offline checks,
@@ -86,11 +89,17 @@ public final class EngineVerifier {
         }
       }
       Map<Long, Long> packLive = new HashMap<>();
+      Map<ByteBuffer, byte[]> index = new HashMap<>();
+      long dirtyBytes = 0;
       try (KvIterator it = snap.scan(Column.CHUNKS, new byte[0], null)) {
         for (; it.valid(); it.next()) {
           byte[] id = it.key();
           String hex = HexFormat.of().formatHex(id, 0, 6);
           ChunkRecord rec = ChunkRecord.decode(it.value());
+          for (TierIndex.Entry e : TierIndex.entries(id, rec)) {
+            index.put(ByteBuffer.wrap(e.key()), e.value());
+          }
+          dirtyBytes += TierIndex.dirtyBytes(rec);
           long[] r = refs.remove(ByteBuffer.wrap(id));
           long actual = r == null ? 0 : r[0];
           if (rec.refcount() != actual) {
@@ -178,6 +187,26 @@ public final class EngineVerifier {
             snap.counter(Layout.packCounterKey(n, Layout.PACK_LIVE)),
             packLive.getOrDefault(n, 0L));
       }
+      try (KvIterator it = snap.scan(Column.TIERINDEX, new byte[0], null)) {
+        for (; it.valid(); it.next()) {
+          byte[] k = it.key();
+          byte[] want = index.remove(ByteBuffer.wrap(k));
+          String what = "tiering index entry '" + (char) k[0] + "' "
+              + (k.length > 9 ? TierIndex.order(k) + " of chunk "
+                  + HexFormat.of().formatHex(k, 9, Math.min(k.length, 15)) : "(malformed)");
+          if (want == null) {
+            problem(problems, what + " has no chunk record in that state");
+          } else if (!Arrays.equals(want, it.value())) {
+            problem(problems, what + " disagrees with the chunk record");
+          }
+        }
+      }
+      for (ByteBuffer k : index.keySet()) {
+        byte[] key = k.array();
+        problem(problems, "chunk " + HexFormat.of().formatHex(key, 9, 15)
+            + " lacks its tiering index entry '" + (char) key[0] + "' " + TierIndex.order(key));
+      }
+      check(problems, "dirty bytes", snap.counter(TierIndex.DIRTY_BYTES), dirtyBytes);
       check(problems, "unique bytes", snap.counter(Layout.UNIQUE_BYTES), unique);
       check(problems, "stored bytes", snap.counter(Layout.STORED_BYTES), stored);
       check(problems, "chunk count", snap.counter(Layout.CHUNK_COUNT), chunks);

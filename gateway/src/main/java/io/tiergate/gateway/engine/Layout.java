@@ -21,15 +21,29 @@ import java.util.UUID;
  * chunks    [chunk ID:32] -> chunk record, see {@link ChunkRecord}
  * chunkdata [chunk ID:32] -> stored chunk, see {@link ChunkCodec}; absent when evicted
  * packs     [pack number:8] -> pack record, see {@link PackRecord}
- * meta      "format" -> [version:4]; "c/..." and "v/[vol id:8]/..." counters (uint64add);
+ * tierindex 'd' [last use millis:8][chunk ID:32] -> [volume:8][chunk index:8][stored length:4]
+ *               chunks awaiting upload (dirty, no pinned refs); value: locality hint
+ *           'c' [last use millis:8][chunk ID:32] -> [stored length:4]
+ *               evictable chunks (clean, no pinned refs)
+ *           'p' [pack number:8][chunk ID:32] -> [state:1][record index:4][offset:8][sealed:4]
+ *               chunks located in a pack (clean or evicted)
+ *           derived from the chunk records and written in their batches, see {@link TierIndex}
+ * meta      "format" -> [version:4]; "c/..." and "v/[vol id:8]/..." counters (uint64add), among
+ *           them "c/dirty-bytes" (stored bytes of the 'd' entries);
  *           "p/[pack number:8][l|d]" live and dead sealed bytes of a pack (uint64add, updated in
  *           the same batch as the chunk records that change them)
  * </pre>
+ *
+ * <p>Format 2 added the tiering index; a format 1 store is upgraded when it is opened (the
+ * index is built in one scan of the chunk records, then the format is set to 2). A format 2
+ * store is refused by a version that would not keep the index.
  */
 final class Layout {
   private Layout() {}
 
-  static final int FORMAT_VERSION = 1;
+  static final int FORMAT_VERSION = 2;
+  /** The format before the tiering index, upgraded on open. */
+  static final int FORMAT_NO_TIER_INDEX = 1;
   static final long LIVE_EPOCH = 0;
 
   static final byte VOLUME_CONFIG = 0;

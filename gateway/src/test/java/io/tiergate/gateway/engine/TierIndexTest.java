@@ -1,0 +1,295 @@
+package io.tiergate.gateway.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.tiergate.gateway.kv.Column;
+import io.tiergate.gateway.kv.Keys;
+import io.tiergate.gateway.kv.KvBatch;
+import io.tiergate.gateway.kv.KvIterator;
+import io.tiergate.gateway.kv.KvStore;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.UInt64AddOperator;
+
+/**
+ * The tiering index: kept exact by every chunk-record change (the verifier checks it after each
+ * step), built once for a store written before it existed, and what the tier's selections read:
+ * dirty chunks by age handed out in block order.
+ */
+class TierIndexTest {
+  private static final int CHUNK = 64 << 10;
+
+  @TempDir
+  Path dir;
+
+  private final Map<ByteBuffer, byte[]> cloud = new HashMap<>();
+
+  private static byte[] random(int len, long seed) {
+    byte[] b = new byte[len];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  private static byte[] read(Volume v, long lba, int blocks) {
+    ByteBuf out = Unpooled.buffer(blocks * 512);
+    v.read(lba, blocks, out);
+    byte[] b = new byte[out.readableBytes()];
+    out.readBytes(b);
+    return b;
+  }
+
+  private static void writeChunk(Volume v, long index, long seed) {
+    v.write(index * CHUNK / 512, Unpooled.wrappedBuffer(random(CHUNK, seed)), false);
+  }
+
+  private byte[] idAt(BlockEngine engine, Volume v, long index) {
+    return engine.store().get(Column.BLOCKMAP,
+        Layout.blockKey(v.info().id(), Layout.LIVE_EPOCH, index));
+  }
+
+  /** Uploads (into the map standing in for the cloud) the given dirty chunks as one pack. */
+  private long commit(ChunkTierStore t, List<ChunkTierStore.DirtyChunk> dirty) {
+    List<ChunkTierStore.Placement> ps = new ArrayList<>();
+    long off = 0;
+    int i = 0;
+    for (ChunkTierStore.DirtyChunk d : dirty) {
+      cloud.put(ByteBuffer.wrap(d.id()), d.stored());
+      ps.add(new ChunkTierStore.Placement(d.id(), i++, off, d.stored().length + 16));
+      off += d.stored().length + 16;
+    }
+    return t.commitPack(new PackRecord(new byte[16], 1, new byte[16], off, false, 0), ps, -1);
+  }
+
+  private static Set<ByteBuffer> ids(List<ChunkTierStore.DirtyChunk> dirty) {
+    return dirty.stream().map(d -> ByteBuffer.wrap(d.id())).collect(Collectors.toSet());
+  }
+
+  @Test
+  void dirtyChunksAreChosenByAgeAndReturnedInBlockOrder() throws Exception {
+    try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
+      Volume a = engine.createVolume(VolumeSpec.of("a", 64L * CHUNK));
+      Volume b = engine.createVolume(VolumeSpec.of("b", 64L * CHUNK));
+      // Backwards, one command per chunk: the oldest chunks are the highest blocks.
+      for (long i = 31; i >= 0; i--) {
+        writeChunk(a, i, 100 + i);
+        writeChunk(b, i, 200 + i);
+        Thread.sleep(2);
+      }
+      ChunkTierStore t = engine.tierStore();
+      List<ChunkTierStore.DirtyChunk> all = t.dirtyChunks(Long.MAX_VALUE, Long.MAX_VALUE);
+      assertEquals(64, all.size());
+      for (int i = 0; i < 64; i++) {
+        ChunkTierStore.DirtyChunk d = all.get(i);
+        assertEquals(i < 32 ? a.info().id() : b.info().id(), d.volumeId(), "chunk " + i);
+        assertEquals(i % 32, d.chunkIndex(), "chunk " + i);
+        assertArrayEquals(idAt(engine, i < 32 ? a : b, i % 32), d.id());
+      }
+
+      // A quarter of the bytes: the 8 oldest of each volume (blocks 24..31), in block order.
+      long each = all.get(0).stored().length;
+      List<ChunkTierStore.DirtyChunk> some = t.dirtyChunks(Long.MAX_VALUE, 16 * each);
+      assertEquals(16, some.size());
+      for (int i = 0; i < 16; i++) {
+        assertEquals(i < 8 ? a.info().id() : b.info().id(), some.get(i).volumeId());
+        assertEquals(24 + i % 8, some.get(i).chunkIndex());
+      }
+      // Only what was last used at or before a time: a range scan that stops there.
+      long cut = some.get(0).lastUseMillis();
+      for (ChunkTierStore.DirtyChunk d : t.dirtyChunks(cut, Long.MAX_VALUE)) {
+        assertTrue(d.lastUseMillis() <= cut);
+      }
+      assertEquals(List.of(), t.dirtyChunks(cut - 10_000, Long.MAX_VALUE));
+      assertEquals(64 * each, t.dirtyBytes());
+      Invariants.assertHold(engine);
+    }
+  }
+
+  @Test
+  void aSequentialWriteComesBackInLbaOrder() {
+    try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
+      Volume v = engine.createVolume(VolumeSpec.of("v", 512L * CHUNK));
+      v.write(0, Unpooled.wrappedBuffer(random(256 * CHUNK, 7)), false);
+      List<ChunkTierStore.DirtyChunk> dirty =
+          engine.tierStore().dirtyChunks(Long.MAX_VALUE, Long.MAX_VALUE);
+      assertEquals(256, dirty.size());
+      for (int i = 0; i < dirty.size(); i++) {
+        assertEquals(i, dirty.get(i).chunkIndex());
+        assertArrayEquals(idAt(engine, v, i), dirty.get(i).id());
+      }
+    }
+  }
+
+  @Test
+  void theVerifierCatchesAnIndexThatDisagrees() {
+    try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
+      Volume v = engine.createVolume(VolumeSpec.of("v", 64L * CHUNK));
+      v.write(0, Unpooled.wrappedBuffer(random(4 * CHUNK, 5)), false);
+      KvStore kv = engine.store();
+      byte[] key;
+      byte[] value;
+      try (KvIterator it = kv.scanPrefix(Column.TIERINDEX, new byte[] {TierIndex.DIRTY})) {
+        key = it.key();
+        value = it.value();
+      }
+      try (KvBatch b = kv.newBatch()) {
+        b.delete(Column.TIERINDEX, key);
+        kv.write(b, false);
+      }
+      assertTrue(EngineVerifier.verify(engine, false).stream()
+          .anyMatch(p -> p.contains("lacks its tiering index entry")));
+      byte[] older = key.clone();
+      older[8]--;
+      try (KvBatch b = kv.newBatch()) {
+        b.put(Column.TIERINDEX, older, value);
+        kv.write(b, false);
+      }
+      assertTrue(EngineVerifier.verify(engine, false).stream()
+          .anyMatch(p -> p.contains("has no chunk record in that state")));
+      byte[] wrong = value.clone();
+      wrong[15]++;
+      try (KvBatch b = kv.newBatch()) {
+        b.delete(Column.TIERINDEX, older);
+        b.put(Column.TIERINDEX, key, wrong);
+        kv.write(b, false);
+      }
+      assertTrue(EngineVerifier.verify(engine, false).stream()
+          .anyMatch(p -> p.contains("disagrees with the chunk record")));
+      try (KvBatch b = kv.newBatch()) {
+        b.put(Column.TIERINDEX, key, value);
+        b.add(TierIndex.DIRTY_BYTES, 1);
+        kv.write(b, false);
+      }
+      assertEquals(List.of("dirty bytes: counter " + (engine.tierStore().dirtyBytes()) + ", actual "
+          + (engine.tierStore().dirtyBytes() - 1)), EngineVerifier.verify(engine, false));
+    }
+  }
+
+  @Test
+  void aStoreWrittenWithoutTheIndexIsUpgradedOnOpen() throws Exception {
+    long dirtyBytes;
+    long pack;
+    int packed;
+    byte[] data = random(24 * CHUNK, 9);
+    try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
+      Volume v = engine.createVolume(VolumeSpec.of("v", 64L * CHUNK));
+      v.write(0, Unpooled.wrappedBuffer(data), false);
+      ChunkTierStore t = engine.tierStore();
+      // Sixteen chunks in a pack, eight of them evicted; eight stay dirty.
+      List<ChunkTierStore.DirtyChunk> first = t.dirtyChunks(Long.MAX_VALUE, Long.MAX_VALUE)
+          .subList(0, 16);
+      pack = commit(t, first);
+      packed = first.size();
+      t.evict(8L * first.get(0).stored().length);
+      dirtyBytes = t.dirtyBytes();
+      assertTrue(dirtyBytes > 0);
+      Invariants.assertHold(engine);
+    }
+    downgradeToFormatOne(dir);
+
+    try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
+      Invariants.assertHold(engine);
+      assertEquals(Layout.FORMAT_VERSION,
+          Keys.getInt(engine.store().get(Column.META, Layout.META_FORMAT), 0));
+      ChunkTierStore t = engine.tierStore();
+      assertEquals(dirtyBytes, t.dirtyBytes());
+      List<ChunkTierStore.PackedChunk> in = t.chunksIn(pack);
+      assertEquals(packed, in.size());
+      assertEquals(8, in.stream().filter(c -> !c.local()).count());
+      assertEquals(8, t.dirtyChunks(Long.MAX_VALUE, Long.MAX_VALUE).size());
+      assertEquals(8L * (in.get(0).sealedLength() - 16), t.evict(Long.MAX_VALUE));
+      Volume v = engine.volume("v");
+      engine.setColdReader((id, p, i, o, l) -> cloud.get(ByteBuffer.wrap(id)));
+      assertArrayEquals(data, read(v, 0, data.length / 512));
+      Invariants.assertHold(engine);
+    }
+    // Upgraded once: the next open finds format 2 and builds nothing.
+    try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
+      Invariants.assertHold(engine);
+    }
+  }
+
+  /**
+   * Turns a store into what format 1 wrote: no tiering index family, no dirty-bytes counter,
+   * chunk records of version 2 (72 bytes, the last write as their time), format 1.
+   */
+  private static void downgradeToFormatOne(Path dir) throws Exception {
+    RocksDB.loadLibrary();
+    List<byte[]> names;
+    try (Options o = new Options()) {
+      names = RocksDB.listColumnFamilies(o, dir.toString());
+    }
+    List<ColumnFamilyDescriptor> ds = new ArrayList<>();
+    List<ColumnFamilyOptions> opts = new ArrayList<>();
+    try (UInt64AddOperator add = new UInt64AddOperator(); DBOptions dbo = new DBOptions()) {
+      for (byte[] n : names) {
+        ColumnFamilyOptions o = new ColumnFamilyOptions();
+        if (Arrays.equals(n, Column.META.cfName().getBytes())) {
+          o.setMergeOperator(add);
+        }
+        opts.add(o);
+        ds.add(new ColumnFamilyDescriptor(n, o));
+      }
+      List<ColumnFamilyHandle> hs = new ArrayList<>();
+      try (RocksDB db = RocksDB.open(dbo, dir.toString(), ds, hs)) {
+        ColumnFamilyHandle chunks = null;
+        ColumnFamilyHandle meta = null;
+        for (int i = 0; i < names.size(); i++) {
+          String n = new String(names.get(i));
+          if (n.equals(Column.TIERINDEX.cfName())) {
+            db.dropColumnFamily(hs.get(i));
+          } else if (n.equals(Column.CHUNKS.cfName())) {
+            chunks = hs.get(i);
+          } else if (n.equals(Column.META.cfName())) {
+            meta = hs.get(i);
+          }
+        }
+        int rewritten = 0;
+        try (org.rocksdb.RocksIterator it = db.newIterator(chunks)) {
+          for (it.seekToFirst(); it.isValid(); it.next()) {
+            byte[] v2 = Arrays.copyOf(it.value(), ChunkRecord.V2_LENGTH);
+            v2[0] = 2;
+            db.put(chunks, it.key(), v2);
+            rewritten++;
+          }
+        }
+        assertEquals(24, rewritten);
+        db.delete(meta, TierIndex.DIRTY_BYTES);
+        byte[] f = new byte[4];
+        Keys.putInt(f, 0, 1);
+        db.put(meta, Layout.META_FORMAT, f);
+        for (ColumnFamilyHandle h : hs) {
+          h.close();
+        }
+      }
+    } finally {
+      opts.forEach(ColumnFamilyOptions::close);
+    }
+    try (Options o = new Options()) {
+      assertFalse(RocksDB.listColumnFamilies(o, dir.toString()).stream()
+          .anyMatch(n -> Arrays.equals(n, Column.TIERINDEX.cfName().getBytes())));
+    }
+  }
+}
