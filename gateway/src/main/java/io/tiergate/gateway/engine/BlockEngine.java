@@ -45,6 +45,11 @@ import org.slf4j.LoggerFactory;
  * ascending stripe order, so there is no deadlock. Readers take no lock: they read through a
  * store snapshot, in which a mapped chunk's bytes are always present.
  *
+ * <p>Heat: a chunk's last use (write or read) is its tiering and eviction age. Writes set it in
+ * their batch; reads only note the chunk in a bounded {@link HeatTracker}, whose notes reach the
+ * records later and only when they advance the age by more than a granularity, so reads do not
+ * become metadata writes.
+ *
  * <p>Durability: unsynced batches go to the write-ahead log's OS buffers (they survive a killed
  * process); FUA writes are synced batches, and a flush syncs the log.
  *
@@ -73,6 +78,7 @@ public final class BlockEngine implements AutoCloseable {
   private final Object adminLock = new Object();
   private final AtomicLong storedBytes = new AtomicLong();
   private final ChunkTierStore tierStore = new ChunkTierStore(this);
+  private final HeatTracker heat;
   private volatile ColdReader coldReader;
   private volatile SpaceReclaimer reclaimer;
   private volatile boolean closed;
@@ -80,6 +86,7 @@ public final class BlockEngine implements AutoCloseable {
   private BlockEngine(KvStore kv, EngineConfig config, Function<KvStore, ChunkHasher> hashers) {
     this.kv = kv;
     this.config = config;
+    this.heat = new HeatTracker(this, config.heatGranularityMillis());
     this.hasher = hashers.apply(kv);
     checkFormat();
     checkHasher();
@@ -398,6 +405,12 @@ public final class BlockEngine implements AutoCloseable {
       for (Volume v : volumes.values()) {
         v.markClosed();
       }
+      heat.close();
+      try {
+        heat.flush();
+      } catch (RuntimeException e) {
+        log.warn("could not record the last reads' heat: {}", e.toString());
+      }
       kv.close();
       log.info("engine closed");
     }
@@ -562,6 +575,16 @@ public final class BlockEngine implements AutoCloseable {
   /** Installs what makes room when the capacity is reached (null: nothing, fail at once). */
   public void setSpaceReclaimer(SpaceReclaimer r) {
     this.reclaimer = r;
+  }
+
+  /** Notes that volume reads used chunks {@code ids} (nulls skipped); see {@link HeatTracker}. */
+  void noteReads(List<byte[]> ids) {
+    heat.note(ids, System.currentTimeMillis());
+  }
+
+  /** Writes noted reads into the chunk records' heat; returns records rewritten. */
+  int flushHeat() {
+    return heat.flush();
   }
 
   /** Installs the reader of evicted chunks (null: none). */

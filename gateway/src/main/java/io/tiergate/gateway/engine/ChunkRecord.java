@@ -22,10 +22,12 @@ import io.tiergate.gateway.kv.Keys;
  * number of their pack (see {@link PackRecord}) and where the sealed record lies in it.
  *
  * <p>Pinned refs counts the block-map entries of pinned volumes naming the chunk; the tiering
- * policy leaves a chunk with pinned refs alone. The last use time is the tiering and eviction
- * age: the last write that referenced the chunk; a chunk read back from the cloud counts as
- * used then. Reads of local chunks do not rewrite metadata, which would turn every read into a
- * write. The locality is the (volume, chunk index) of the write that last
+ * policy leaves a chunk with pinned refs alone. The last use time (the chunk's heat) is the
+ * tiering and eviction age: the last write that referenced the chunk, or the last read of it as
+ * recorded by the engine's heat tracker, which rewrites it only when it advances by more than
+ * {@link EngineConfig#heatGranularityMillis()} (a read must not become a metadata write each
+ * time); a chunk read back from the cloud counts as used then. Version 2 stored the last write
+ * in the same field. The locality is the (volume, chunk index) of the write that last
  * referenced the chunk: the tier packs dirty chunks in that order, so neighbouring blocks share
  * a pack.
  */

@@ -24,6 +24,11 @@ import java.util.List;
  * makes the commit safe even when a chunk was deleted and written again during an upload: the
  * same ID is the same bytes.
  *
+ * <p>Heat: a chunk's age is the time of its last use, write or read. Reads are noted in memory
+ * by the engine and written into the records (and the index) before each selection here, so a
+ * chunk that keeps being read is neither uploaded for being cold nor evicted before colder
+ * ones.
+ *
  * <p>Cost: nothing here scans the chunk records. The {@link TierIndex} (kept in the same batch
  * as every record change) orders dirty and evictable chunks by last use and groups chunks by
  * pack, so selecting cold dirty chunks, the coldest clean ones, or a pack's chunks is a range
@@ -61,12 +66,13 @@ public final class ChunkTierStore {
       int sealedLength) {}
 
   /**
-   * Dirty chunks of no pinned volume last used (written) at or before {@code
+   * Dirty chunks of no pinned volume last used (written or read) at or before {@code
    * usedBefore}: the oldest first, up to {@code maxBytes} of stored bytes (at least one when any
    * qualifies), returned in the order of the volume block they were last written at, so that a
    * pack filled in this order keeps neighbouring blocks together.
    */
   public List<DirtyChunk> dirtyChunks(long usedBefore, long maxBytes) {
+    engine.flushHeat();
     record Cand(byte[] id, long used, long volume, long index) {}
     List<Cand> chosen = new ArrayList<>();
     long bytes = 0;
@@ -181,6 +187,7 @@ public final class ChunkTierStore {
    * @return bytes freed
    */
   public long evict(long bytes) {
+    engine.flushHeat();
     long freed = 0;
     while (freed < bytes) {
       List<byte[]> coldest = coldestClean(4096);

@@ -149,6 +149,7 @@ public final class Volume implements BlockDevice {
           missing.add(id);
         }
       }
+      engine.noteReads(ids);
       List<byte[]> data =
           missing.isEmpty() ? List.of() : engine.fetchForRead(view, missing, i, g + n);
       int next = 0;

@@ -37,7 +37,8 @@ import org.rocksdb.UInt64AddOperator;
 /**
  * The tiering index: kept exact by every chunk-record change (the verifier checks it after each
  * step), built once for a store written before it existed, and what the tier's selections read:
- * dirty chunks by age handed out in block order.
+ * dirty chunks by age handed out in block order, reads keeping chunks warm, coldest-first
+ * eviction.
  */
 class TierIndexTest {
   private static final int CHUNK = 64 << 10;
@@ -139,6 +140,61 @@ class TierIndexTest {
         assertEquals(i, dirty.get(i).chunkIndex());
         assertArrayEquals(idAt(engine, v, i), dirty.get(i).id());
       }
+    }
+  }
+
+  @Test
+  void aReadChunkStaysWarmAndIsEvictedLast() throws Exception {
+    try (BlockEngine engine = BlockEngine.openWithLocalKey(dir,
+        EngineConfig.small().withHeatGranularity(1))) {
+      Volume v = engine.createVolume(VolumeSpec.of("v", 64L * CHUNK));
+      for (int i = 0; i < 3; i++) {
+        writeChunk(v, i, 10 + i);
+      }
+      byte[] hot = idAt(engine, v, 0);
+      byte[] cold1 = idAt(engine, v, 1);
+      byte[] cold2 = idAt(engine, v, 2);
+      Thread.sleep(20);
+      long mark = System.currentTimeMillis();
+      Thread.sleep(5);
+      read(v, 0, CHUNK / 512);
+      ChunkTierStore t = engine.tierStore();
+      Set<ByteBuffer> idle = ids(t.dirtyChunks(mark, Long.MAX_VALUE));
+      assertEquals(Set.of(ByteBuffer.wrap(cold1), ByteBuffer.wrap(cold2)), idle,
+          "the read chunk is not idle");
+      Invariants.assertHold(engine);
+
+      commit(t, t.dirtyChunks(Long.MAX_VALUE, Long.MAX_VALUE));
+      Thread.sleep(5);
+      read(v, 0, CHUNK / 512); // hit in the decoded-chunk cache: still a use
+      long one = engine.store().get(Column.CHUNKDATA, hot).length;
+      assertTrue(t.evict(1) >= one);
+      assertNotNull(t.localBytes(hot));
+      assertTrue(t.evict(1) >= one);
+      assertNotNull(t.localBytes(hot), "the read chunk goes after both colder ones");
+      assertNull(t.localBytes(cold1));
+      assertNull(t.localBytes(cold2));
+      assertEquals(one, t.evict(1));
+      assertNull(t.localBytes(hot));
+      Invariants.assertHold(engine);
+    }
+  }
+
+  @Test
+  void readsWithinTheGranularityWriteNoMetadata() throws Exception {
+    try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
+      Volume v = engine.createVolume(VolumeSpec.of("v", 64L * CHUNK));
+      writeChunk(v, 0, 1);
+      byte[] id = idAt(engine, v, 0);
+      byte[] before = engine.store().get(Column.CHUNKS, id);
+      Thread.sleep(5);
+      long mark = System.currentTimeMillis();
+      for (int i = 0; i < 10; i++) {
+        read(v, 0, CHUNK / 512);
+      }
+      assertEquals(0, engine.flushHeat());
+      assertArrayEquals(before, engine.store().get(Column.CHUNKS, id));
+      assertEquals(1, engine.tierStore().dirtyChunks(mark, Long.MAX_VALUE).size());
     }
   }
 
