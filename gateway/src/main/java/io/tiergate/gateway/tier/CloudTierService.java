@@ -81,10 +81,11 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private final BlockEngine engine;
   private final ChunkTierStore chunks;
   private final KeyRing keys;
-  private final CloudConfig config;
+  private volatile CloudConfig config;
   private final Path dataDir;
-  private final ObjectStore objects;
-  private final CloudTier tier;
+  // Replaced together, under the pass lock, by replaceStore (new credentials).
+  private volatile ObjectStore objects;
+  private volatile CloudTier tier;
   private final BandwidthLimiter limiter;
   private final TierCounters counters = new TierCounters();
   private final ReentrantLock passLock = new ReentrantLock();
@@ -743,6 +744,97 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     long t0 = System.nanoTime();
     objects.list("keys/");
     return Duration.ofNanos(System.nanoTime() - t0);
+  }
+
+  // ------------------------------------------------------------------ credentials
+
+  /**
+   * What a candidate store holds of this appliance.
+   *
+   * @param packsKnown packs this appliance keeps in the cloud (dead ones included)
+   * @param packsMissing how many of them the candidate does not hold
+   * @param keyRing {@code none} (no key ring there yet), {@code ours}, or {@code foreign}
+   *     (another appliance's, which switching would overwrite)
+   */
+  public record StoreMatch(int packsKnown, int packsMissing, String keyRing) {
+    /** Whether switching strands no chunk and overwrites no other appliance's keys. */
+    public boolean acceptable() {
+      return packsMissing == 0 && !keyRing.equals("foreign");
+    }
+  }
+
+  /**
+   * Compares a candidate store with this appliance's cloud data, reading only: every pack
+   * this appliance has uploaded must be there (pack names are random, so they identify the
+   * store), and a key ring there must be this appliance's.
+   *
+   * @throws ObjectStoreException when the candidate cannot be listed or read
+   */
+  public StoreMatch match(ObjectStore candidate) {
+    List<ChunkTierStore.PackInfo> mine = chunks.packs();
+    java.util.Set<String> there = new java.util.HashSet<>();
+    if (!mine.isEmpty()) {
+      for (ObjectStore.ObjectInfo o : candidate.list("packs/")) {
+        there.add(o.name());
+      }
+    }
+    int missing = 0;
+    for (ChunkTierStore.PackInfo p : mine) {
+      PackRecord r = p.record();
+      if (!there.contains(new PackRef(r.packId(), r.keyId(), r.salt()).objectName())) {
+        missing++;
+      }
+    }
+    var meta = new io.tiergate.tiering.meta.CloudMetadata(candidate);
+    byte[] theirs = meta.latestKeyRing().orElse(null);
+    String ring;
+    if (theirs == null) {
+      ring = "none";
+    } else if (Arrays.equals(theirs, keys.serialize())) {
+      ring = "ours";
+    } else {
+      // A copy from before a passphrase change is still ours: our keys open its catalogue.
+      try {
+        ring = meta.latest(keys.metadataCipher(), "catalogue").isPresent() ? "ours" : "foreign";
+      } catch (CryptoException e) {
+        ring = "foreign";
+      }
+    }
+    return new StoreMatch(mine.size(), missing, ring);
+  }
+
+  /**
+   * Switches the tier to another store without a restart: rotated credentials, another
+   * account that holds the same data, or a first real cloud. Waits for the running pass
+   * (upload, eviction, GC) and holds new ones off while the store is swapped; cold reads
+   * already fetching finish on the old store, which is closed once they are done (waiting at
+   * most {@code drain}). The next pass creates the container if needed and publishes the key
+   * ring there. The caller checks {@link #match} first; this method does not.
+   *
+   * <p>The old store's index journal is not flushed: a pass flushes it when it ends, and a
+   * pack not yet journaled is still found from its own trailer.
+   */
+  public void replaceStore(CloudConfig next, ObjectStore store, Duration drain)
+      throws InterruptedException {
+    ObjectStore old;
+    passLock.lockInterruptibly();
+    try {
+      old = objects;
+      objects = store;
+      tier = new CloudTier(store, keys, limiter, 8);
+      config = next;
+      cloudReady = false;
+      publishedCatalogue = null;
+      counters.lastError = null;
+    } finally {
+      passLock.unlock();
+    }
+    long deadline = System.nanoTime() + drain.toNanos();
+    while (!inflight.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    old.close();
+    log.info("cloud tier switched to {}", next.describe(dataDir));
   }
 
   private void noteError(String what, RuntimeException e) {
