@@ -5,10 +5,12 @@ import io.tiergate.crypto.CryptoException;
 import io.tiergate.crypto.KeyRing;
 import io.tiergate.gateway.admin.AdminService;
 import io.tiergate.gateway.admin.ApplianceHost;
+import io.tiergate.gateway.admin.LocalAdmin;
 import io.tiergate.gateway.engine.BlockEngine;
 import io.tiergate.gateway.engine.EngineConfig;
 import io.tiergate.gateway.engine.EngineException;
 import io.tiergate.gateway.engine.VolumeSpec;
+import io.tiergate.gateway.tier.CloudConfig;
 import io.tiergate.gateway.tier.CloudTierService;
 import io.tiergate.iscsi.IscsiServer;
 import io.tiergate.iscsi.TargetConfig;
@@ -73,8 +75,10 @@ public final class Gateway implements AutoCloseable {
    * @throws IllegalStateException with a message for the administrator when the passphrase is
    *     wrong, the data directory is in use, or its format is unknown
    */
-  public static Gateway open(GatewayConfig config) {
-    Path dir = config.dataDir();
+  public static Gateway open(GatewayConfig given) {
+    Path dir = given.dataDir();
+    // A cloud target an administrator set at run time outlives restarts.
+    GatewayConfig config = given.withCloud(LocalAdmin.savedCloud(dir, given.cloud()));
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -347,13 +351,16 @@ public final class Gateway implements AutoCloseable {
       m.put("passphrase-file", String.valueOf(passphraseFile()));
       m.put("capacity", config.capacityBytes() == Long.MAX_VALUE ? "unlimited"
           : String.valueOf(config.capacityBytes()));
-      // The connection string itself never leaves its file; only where it is kept.
-      m.put("cloud", config.cloud().describe(config.dataDir()));
-      if (config.cloud().azure()) {
-        m.put("azure-connection-string-file",
-            String.valueOf(config.cloud().connectionStringFile()));
+      // The connection string itself never leaves its file; only where it is kept. The
+      // tier's settings, not the start's: credentials may have changed since.
+      CloudTierService c = cloud;
+      CloudConfig cc = c != null ? c.config() : config.cloud();
+      m.put("cloud", cc.describe(config.dataDir()));
+      if (cc.azure()) {
+        m.put("azure-connection-string-file", String.valueOf(cc.connectionStringFile()));
+        m.put("container", cc.container());
       }
-      m.put("tier-after", config.cloud().tierAfter().toString());
+      m.put("tier-after", cc.tierAfter().toString());
       return m;
     }
   }

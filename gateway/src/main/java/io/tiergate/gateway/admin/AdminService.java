@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -74,10 +75,17 @@ public final class AdminService implements AutoCloseable {
   private final CapacityAlarm capacityAlarm;
   private final Map<String, CachedUsage> usageCache = new ConcurrentHashMap<>();
   private final Map<String, Long> lastLoginEvent = new ConcurrentHashMap<>();
+  private final BandwidthScheduler bandwidth;
+  /** One change of cloud credentials at a time. */
+  final Object credentialLock = new Object();
 
   private record CachedUsage(SpaceUsage usage, long atMillis) {}
 
   private AdminService(ApplianceHost host) {
+    this(host, Clock.systemDefaultZone());
+  }
+
+  AdminService(ApplianceHost host, Clock clock) {
     this.host = host;
     this.adminDir = SecureFiles.ownerOnlyDir(host.dataDir().resolve("admin"));
     this.stats = new GatewayStats(new Gauges());
@@ -96,6 +104,8 @@ public final class AdminService implements AutoCloseable {
       cloud.setMeters(new CloudMeters(stats));
       stats.dirtyBytesSource(cloud::dirtyBytesCached);
     }
+    this.bandwidth = new BandwidthScheduler(adminDir, clock, host::cloud,
+        cloud == null ? 0 : cloud.config().bandwidthBytesPerSecond());
   }
 
   /** Feeds the cloud tier's activity into the gateway's meters. */
@@ -220,6 +230,7 @@ public final class AdminService implements AutoCloseable {
     });
     sampler.scheduleAtFixedRate(this::sampleSafely, ThroughputHistory.INTERVAL_SECONDS,
         ThroughputHistory.INTERVAL_SECONDS, TimeUnit.SECONDS);
+    bandwidth.start(sampler);
     String listen = host.adminListen();
     if (listen == null || listen.equalsIgnoreCase("off")) {
       log.info("admin server disabled (--admin-listen off)");
@@ -325,6 +336,10 @@ public final class AdminService implements AutoCloseable {
     return history;
   }
 
+  BandwidthScheduler bandwidth() {
+    return bandwidth;
+  }
+
   /**
    * Exports a volume just created, or applies its changed access (ACL, CHAP) to the running
    * portal; only this volume's sessions can be affected. Returns the sessions closed.
@@ -421,10 +436,20 @@ public final class AdminService implements AutoCloseable {
       m.put("state", c.lastError() == null ? "connected" : "degraded");
       m.put("reachable", c.lastError() == null);
       m.put("target", cloud.describe());
+      if (cloud.config().azure()) {
+        m.put("container", cloud.config().container());
+      }
       m.put("lastError", c.lastError());
       m.put("dirtyBytes", cloud.dirtyBytesCached());
       m.put("uploadingBytes", c.uploadQueueBytes());
-      m.put("bandwidthLimit", cloud.bandwidthLimit() > 0 ? cloud.bandwidthLimit() : "unlimited");
+      // The limit in force now: the schedule's rule for this minute, else the default.
+      long now = bandwidth.limitNow();
+      int rule = bandwidth.ruleNow();
+      m.put("bandwidthLimit", now > 0 ? now : "unlimited");
+      m.put("bandwidthLimitSource", rule < 0 ? "default" : "schedule rule " + rule);
+      m.put("defaultBandwidthLimit", bandwidth.defaultLimit() > 0 ? bandwidth.defaultLimit()
+          : "unlimited");
+      m.put("bandwidthSchedule", bandwidth.schedule().toJson());
       m.put("tierAfterSeconds", cloud.config().tierAfter().toSeconds());
       m.put("uploadedBytes", c.bytesUp());
       m.put("downloadedBytes", c.bytesDown());

@@ -13,9 +13,12 @@ import io.tiergate.gateway.engine.VolumeInfo;
 import io.tiergate.gateway.engine.VolumeSpec;
 import io.tiergate.gateway.metrics.GatewayStats;
 import io.tiergate.gateway.tier.CloudConfig;
+import io.tiergate.gateway.tier.CloudCredentials;
 import io.tiergate.gateway.tier.CloudTierService;
+import io.tiergate.tiering.store.ObjectStore;
 import io.tiergate.tiering.store.ObjectStoreException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -76,10 +79,11 @@ final class Api {
     route("POST", "/tokens", true, this::newToken);
     route("DELETE", "/tokens/([^/]+)", true, this::revokeToken);
     route("GET", "/cloud", false, (r, w, m) -> Response.json(200, service.cloudState()));
-    route("PUT", "/cloud/credentials", true, this::cloudNotConfigured);
+    route("PUT", "/cloud/credentials", true, this::setCloudCredentials);
     route("POST", "/cloud/test", true, this::testCloud);
     route("PUT", "/cloud/bandwidth", true, this::setBandwidth);
-    route("PUT", "/cloud/bandwidth-schedule", true, this::cloudNotConfigured);
+    route("GET", "/cloud/bandwidth-schedule", false, this::getBandwidthSchedule);
+    route("PUT", "/cloud/bandwidth-schedule", true, this::setBandwidthSchedule);
     route("POST", "/cloud/sync", true, this::syncCloud);
     route("POST", "/cloud/evict", true, this::evictCache);
     routes.add(new Route("GET", Pattern.compile("/metrics"), false, (r, w, m) ->
@@ -510,9 +514,10 @@ final class Api {
     } else if (body.get("limit") instanceof Number n) {
       rate = n.longValue();
     }
-    CloudTierService cloud = cloud();
-    cloud.setBandwidthLimit(rate);
-    audit(req, who, "set the upload bandwidth limit to "
+    cloud();
+    // The default: the schedule's rules still take precedence while one is in force.
+    service.bandwidth().setDefault(rate);
+    audit(req, who, "set the default upload bandwidth limit to "
         + (rate > 0 ? ByteSizes.format(rate) + "/s" : "unlimited"));
     return Response.json(200, service.cloudState());
   }
@@ -568,6 +573,20 @@ final class Api {
 
   private Response testCloud(Request req, Principal who, Matcher m) {
     CloudTierService cloud = cloud();
+    if (req.body() != null && !req.body().isBlank() && !body(req).isEmpty()) {
+      // Credentials given: test them as Set-CloudCredential would, without switching.
+      CloudCredentials creds = credentials(body(req));
+      CredentialCheck check = checkCredentials(cloud, creds, false);
+      check.store().close();
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("target", creds.describe());
+      r.put("reachable", true);
+      r.put("latencyMillis", check.latencyMillis());
+      r.put("containerExists", check.containerExists());
+      r.put("holdsThisAppliance", check.match().packsKnown() > 0
+          || check.match().keyRing().equals("ours"));
+      return Response.json(200, r);
+    }
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("target", cloud.describe());
     try {
@@ -580,8 +599,223 @@ final class Api {
     return Response.json(200, r);
   }
 
-  private Response cloudNotConfigured(Request req, Principal who, Matcher m) {
-    throw ApiException.conflict("cloud_not_configured", CLOUD_NOT_CONFIGURED);
+  // ---------------------------------------------------------------- cloud credentials
+
+  /** Credentials from a request body; 400 naming the field when they are not usable. */
+  private static CloudCredentials credentials(Map<String, Object> body) {
+    for (String k : body.keySet()) {
+      if (!List.of("connectionString", "accountName", "accountKey", "sasToken", "endpoint",
+          "container", "directory").contains(k)) {
+        throw ApiException.badField(k, "unknown field " + k + " (give connectionString, "
+            + "accountName with accountKey or sasToken, or directory; and container)");
+      }
+    }
+    String cs = string(body, "connectionString", false);
+    String name = string(body, "accountName", false);
+    String key = string(body, "accountKey", false);
+    String sas = string(body, "sasToken", false);
+    String endpoint = string(body, "endpoint", false);
+    String container = string(body, "container", false);
+    String dir = string(body, "directory", false);
+    int given = (cs != null ? 1 : 0) + (key != null ? 1 : 0) + (sas != null ? 1 : 0)
+        + (dir != null ? 1 : 0);
+    if (given != 1) {
+      throw ApiException.badField(given == 0 ? "connectionString" : "accountKey",
+          "give exactly one of connectionString, accountKey (with accountName), sasToken (with "
+              + "accountName or endpoint) or directory");
+    }
+    try {
+      if (cs != null) {
+        return CloudCredentials.connectionString(cs, container);
+      } else if (key != null) {
+        return CloudCredentials.accountKey(name, key, container, endpoint);
+      } else if (sas != null) {
+        return CloudCredentials.sas(name, sas, container, endpoint);
+      }
+      if (!dir.startsWith("/")) {
+        throw ApiException.badField("directory", "directory must be an absolute path");
+      }
+      return CloudCredentials.directory(java.nio.file.Path.of(dir));
+    } catch (CloudCredentials.InvalidField e) {
+      throw ApiException.badField(e.field(), e.getMessage());
+    }
+  }
+
+  /** What a container that does not exist holds: nothing. */
+  private static final ObjectStore NO_OBJECTS = new ObjectStore() {
+    @Override
+    public void putIfAbsent(String name, byte[] data) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public byte[] get(String name) {
+      throw new ObjectStoreException(ObjectStoreException.Code.NOT_FOUND, name);
+    }
+
+    @Override
+    public byte[] getRange(String name, long offset, int length) {
+      return get(name);
+    }
+
+    @Override
+    public void delete(java.util.Collection<String> names) {}
+
+    @Override
+    public List<ObjectInfo> list(String prefix) {
+      return List.of();
+    }
+
+    @Override
+    public void close() {}
+  };
+
+  /** A store reached with new credentials, and what it holds of this appliance. */
+  private record CredentialCheck(ObjectStore store, long latencyMillis, boolean containerExists,
+      CloudTierService.StoreMatch match) {}
+
+  /**
+   * Tests credentials: reachability, authentication, the container, and that the store holds
+   * this appliance's data when there is any in the cloud (else switching would strand every
+   * evicted chunk) and no other appliance's key ring. Refusals are 400 (settings), 409
+   * (another store) or 502 (the cloud refused or did not answer); the store is closed then.
+   */
+  private CredentialCheck checkCredentials(CloudTierService cloud, CloudCredentials creds,
+      boolean forUse) {
+    ObjectStore store;
+    try {
+      // A short retry budget: a wrong key or a dead endpoint is reported within seconds.
+      store = creds.open(cloud.config().packTier(), false, Duration.ofSeconds(3));
+    } catch (ObjectStoreException e) {
+      throw cloudRefused(creds, e);
+    }
+    try {
+      long t0 = System.nanoTime();
+      boolean exists = true;
+      try {
+        store.list("keys/");
+      } catch (ObjectStoreException e) {
+        if (e.code() != ObjectStoreException.Code.NOT_FOUND || !creds.azure()) {
+          throw cloudRefused(creds, e);
+        }
+        exists = false; // the container is missing
+      }
+      long latency = (System.nanoTime() - t0) / 1_000_000;
+      CloudTierService.StoreMatch match = cloud.match(exists ? store : NO_OBJECTS);
+      if (!match.acceptable() && forUse) {
+        throw ApiException.conflict("cloud_store_mismatch", mismatch(creds, exists, match));
+      }
+      return new CredentialCheck(store, latency, exists, match);
+    } catch (RuntimeException e) {
+      store.close();
+      if (e instanceof ObjectStoreException o) {
+        throw cloudRefused(creds, o);
+      }
+      throw e;
+    }
+  }
+
+  private static String mismatch(CloudCredentials creds, boolean exists,
+      CloudTierService.StoreMatch match) {
+    if (match.keyRing().equals("foreign")) {
+      return creds.describe() + " holds another appliance's keys: using it would overwrite "
+          + "them; nothing was changed";
+    }
+    return (exists ? creds.describe() + " does not hold this appliance's data: "
+        + match.packsMissing() + " of its " + match.packsKnown() + " packs are missing there"
+        : "container " + creds.container() + " does not exist in account " + creds.account()
+            + ", so it cannot hold this appliance's " + match.packsKnown() + " packs")
+        + ". Switching would strand every chunk evicted to the cloud; give credentials for the "
+        + "storage account that holds them. Nothing was changed.";
+  }
+
+  private static ApiException cloudRefused(CloudCredentials creds, ObjectStoreException e) {
+    return switch (e.code()) {
+      case AUTH_FAILED -> new ApiException(502, "cloud_auth_failed", creds.describe()
+          + " refused the credentials (" + e.code() + "); nothing was changed", null);
+      case INVALID -> new ApiException(502, "cloud_invalid", "cannot use " + creds.describe()
+          + " (" + e.code() + "); nothing was changed", null);
+      default -> new ApiException(502, "cloud_unreachable", creds.describe()
+          + " could not be reached (" + e.code() + "); nothing was changed", null);
+    };
+  }
+
+  private Response setCloudCredentials(Request req, Principal who, Matcher m)
+      throws InterruptedException {
+    CloudTierService cloud = cloud();
+    CloudCredentials creds = credentials(body(req));
+    synchronized (service.credentialLock) {
+      String before = cloud.describe();
+      CredentialCheck check = checkCredentials(cloud, creds, true);
+      check.store().close();
+      ObjectStore store;
+      try {
+        // Opened again for good: now with the usual retry budget, and the container created
+        // when it is missing (there is nothing of ours anywhere else then).
+        store = creds.open(cloud.config().packTier(), !check.containerExists(),
+            Duration.ofSeconds(60));
+      } catch (ObjectStoreException e) {
+        throw cloudRefused(creds, e);
+      }
+      CloudConfig next;
+      try {
+        next = CloudSettings.save(service.host().dataDir(), creds, cloud.config());
+      } catch (RuntimeException e) {
+        store.close();
+        throw e;
+      }
+      cloud.replaceStore(next, store, Duration.ofSeconds(30));
+      audit(req, who, "changed the cloud credentials: now " + creds.describe() + " (was "
+          + before + "); tested reachable"
+          + (check.match().packsKnown() > 0 ? ", holds this appliance's "
+              + check.match().packsKnown() + " packs" : ", no data in the cloud yet"));
+    }
+    Map<String, Object> out = new LinkedHashMap<>(service.cloudState());
+    out.put("changed", true);
+    out.put("account", creds.account());
+    return Response.json(200, out);
+  }
+
+  // ---------------------------------------------------------------- bandwidth schedule
+
+  private Response getBandwidthSchedule(Request req, Principal who, Matcher m) {
+    return Response.json(200, scheduleJson());
+  }
+
+  private Map<String, Object> scheduleJson() {
+    BandwidthScheduler b = service.bandwidth();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("rules", b.schedule().toJson());
+    out.put("defaultLimit", b.defaultLimit() > 0 ? b.defaultLimit() : "unlimited");
+    long now = b.limitNow();
+    out.put("limitNow", now > 0 ? now : "unlimited");
+    out.put("ruleNow", b.ruleNow() < 0 ? null : b.ruleNow());
+    return out;
+  }
+
+  private Response setBandwidthSchedule(Request req, Principal who, Matcher m) {
+    cloud();
+    Map<String, Object> body = body(req);
+    for (String k : body.keySet()) {
+      if (!k.equals("rules")) {
+        throw ApiException.badField(k, "unknown field " + k + " (the body is {\"rules\": [...]})");
+      }
+    }
+    if (!body.containsKey("rules")) {
+      throw ApiException.badField("rules", "rules is required (an empty list clears the "
+          + "schedule)");
+    }
+    BandwidthSchedule s = BandwidthSchedule.parse(body.get("rules"));
+    service.bandwidth().setSchedule(s);
+    List<String> rules = new ArrayList<>();
+    for (BandwidthSchedule.Rule r : s.rules()) {
+      Map<String, Object> j = r.toJson();
+      rules.add(j.get("days") + " " + j.get("start") + "-" + j.get("end") + " "
+          + BandwidthSchedule.rate(r.limit()));
+    }
+    audit(req, who, rules.isEmpty() ? "cleared the bandwidth schedule"
+        : "set the bandwidth schedule: " + String.join("; ", rules));
+    return Response.json(200, scheduleJson());
   }
 
   // ---------------------------------------------------------------- body helpers

@@ -1,5 +1,7 @@
 package io.tiergate.gateway.admin;
 
+import io.tiergate.gateway.tier.CloudConfig;
+import io.tiergate.gateway.tier.CloudCredentials;
 import java.nio.file.Path;
 
 /**
@@ -29,6 +31,26 @@ public final class LocalAdmin {
     new AccessControl(admin).setPassword(password);
     new EventLog(admin.resolve("events.jsonl"), AdminService.EVENT_CAPACITY).record(
         EventLog.Severity.INFO, "audit", "local-setup", "set the admin password");
+  }
+
+  /**
+   * The cloud settings with the target an administrator saved in the data directory (with
+   * {@code Set-CloudCredential} or the setup wizard), which the gateway uses over its flags.
+   */
+  public static CloudConfig savedCloud(Path dataDir, CloudConfig base) {
+    return CloudSettings.applySaved(dataDir, base);
+  }
+
+  /**
+   * Saves cloud credentials for the data directory while no gateway runs on it: the secret in
+   * an owner-only file, the target beside it, and an audit event. The caller has tested them.
+   */
+  public static void saveCloud(Path dataDir, CloudCredentials creds) {
+    CloudSettings.save(dataDir, creds, CloudConfig.defaults());
+    Path admin = SecureFiles.ownerOnlyDir(dataDir.resolve("admin"));
+    new EventLog(admin.resolve("events.jsonl"), AdminService.EVENT_CAPACITY).record(
+        EventLog.Severity.INFO, "audit", "local-setup", "set the cloud tier: "
+            + creds.describe());
   }
 
   /** Writes a file readable only by its owner, atomically. */

@@ -232,13 +232,146 @@ class AdminApiTest {
     Reply bw = gw.admin("PUT", "/api/v1/cloud/bandwidth", "{\"limit\":\"20MB/s\"}");
     assertEquals(20_000_000L, ((Number) bw.json().get("bandwidthLimit")).longValue(), bw.body());
     gw.admin("PUT", "/api/v1/cloud/bandwidth", "{\"limit\":\"0\"}");
-    for (String[] c : new String[][] {{"PUT", "/api/v1/cloud/credentials"},
-        {"PUT", "/api/v1/cloud/bandwidth-schedule"}}) {
-      Reply r = gw.admin(c[0], c[1], "{}");
-      assertError(r, 409, null);
-      assertEquals("cloud_not_configured", r.json().get("code"));
-    }
+    assertError(gw.admin("PUT", "/api/v1/cloud/credentials", "{}"), 400, "connectionString");
+    assertError(gw.admin("PUT", "/api/v1/cloud/bandwidth-schedule", "{}"), 400, "rules");
     assertError(gw.admin("PUT", "/api/v1/cloud/bandwidth", "{\"limit\":\"fast\"}"), 400, "limit");
+  }
+
+  @Test
+  @Order(5)
+  @SuppressWarnings("unchecked")
+  void bandwidthScheduleIsValidatedKeptAndShown() {
+    Reply set = gw.admin("PUT", "/api/v1/cloud/bandwidth-schedule", "{\"rules\":["
+        + "{\"days\":\"Mon-Fri\",\"start\":\"09:00\",\"end\":\"17:00\",\"limit\":\"10MB/s\"},"
+        + "{\"days\":[\"Sat\",\"Sun\"],\"start\":\"22:00\",\"end\":\"06:00\","
+        + "\"limit\":\"unlimited\"}]}");
+    assertEquals(200, set.status(), set.body());
+    assertEquals(2, ((List<Object>) set.json().get("rules")).size());
+    Map<String, Object> cloud = gw.admin("GET", "/api/v1/cloud", null).json();
+    List<Object> rules = (List<Object>) cloud.get("bandwidthSchedule");
+    assertEquals(List.of("Mon", "Tue", "Wed", "Thu", "Fri"),
+        ((Map<String, Object>) rules.get(0)).get("days"));
+    assertEquals(10_000_000L, ((Map<String, Object>) rules.get(0)).get("limit"));
+    assertNotNull(cloud.get("bandwidthLimit"));
+    assertNotNull(cloud.get("bandwidthLimitSource"));
+    assertEquals(200, gw.admin("GET", "/api/v1/cloud/bandwidth-schedule", null).status());
+    assertError(gw.admin("PUT", "/api/v1/cloud/bandwidth-schedule", "{\"rules\":["
+        + "{\"days\":\"Mon\",\"start\":\"09:00\",\"end\":\"12:00\",\"limit\":\"1MB/s\"},"
+        + "{\"days\":\"Weekdays\",\"start\":\"11:00\",\"end\":\"13:00\",\"limit\":\"1MB/s\"}"
+        + "]}"), 400, "rules[1]");
+    assertError(gw.admin("PUT", "/api/v1/cloud/bandwidth-schedule", "{\"rules\":["
+        + "{\"days\":\"Mon\",\"start\":\"9\",\"end\":\"12:00\",\"limit\":\"1MB/s\"}]}"),
+        400, "rules[0].start");
+    assertError(gw.admin("PUT", "/api/v1/cloud/bandwidth-schedule", "{\"rules\":{}}"), 400,
+        "rules");
+    // A refused schedule changed nothing.
+    assertEquals(2, ((List<Object>) gw.admin("GET", "/api/v1/cloud", null).json()
+        .get("bandwidthSchedule")).size());
+    String audit = gw.admin("GET", "/api/v1/events?category=audit&limit=100", null).body();
+    assertTrue(audit.contains("set the bandwidth schedule: [Mon, Tue, Wed, Thu, Fri] "
+        + "09:00-17:00 10MB/s; [Sat, Sun] 22:00-06:00 unlimited"), audit);
+    Reply cleared = gw.admin("PUT", "/api/v1/cloud/bandwidth-schedule", "{\"rules\":[]}");
+    assertEquals(200, cleared.status(), cleared.body());
+    assertEquals("default", gw.admin("GET", "/api/v1/cloud", null).json()
+        .get("bandwidthLimitSource"));
+  }
+
+  @Test
+  @Order(5)
+  void cloudCredentialsAreTestedAndRefusedWhenTheNewStoreLacksOurData() throws Exception {
+    // Bad input names the field and changes nothing.
+    String before = (String) gw.admin("GET", "/api/v1/cloud", null).json().get("target");
+    assertError(gw.admin("PUT", "/api/v1/cloud/credentials",
+        "{\"connectionString\":\"nonsense\"}"), 400, "connectionString");
+    assertError(gw.admin("PUT", "/api/v1/cloud/credentials",
+        "{\"accountName\":\"x\",\"accountKey\":\"" + KEY + "\"}"), 400, "accountName");
+    assertError(gw.admin("PUT", "/api/v1/cloud/credentials",
+        "{\"accountName\":\"contoso\",\"accountKey\":\"not base64!\"}"), 400, "accountKey");
+    assertError(gw.admin("PUT", "/api/v1/cloud/credentials",
+        "{\"accountName\":\"contoso\",\"accountKey\":\"" + KEY + "\",\"container\":\"Bad_Name\"}"),
+        400, "container");
+    assertError(gw.admin("PUT", "/api/v1/cloud/credentials",
+        "{\"accountName\":\"contoso\",\"sasToken\":\"nosignature\"}"), 400, "sasToken");
+    assertError(gw.admin("PUT", "/api/v1/cloud/credentials", "{\"directory\":\"relative\"}"),
+        400, "directory");
+    assertError(gw.admin("PUT", "/api/v1/cloud/credentials", "{\"directory\":\"/x\","
+        + "\"colour\":\"red\"}"), 400, "colour");
+    // Nothing answers there: 502, without the key or a stack trace.
+    Reply away = gw.admin("PUT", "/api/v1/cloud/credentials", "{\"accountName\":\"contoso\","
+        + "\"accountKey\":\"" + KEY + "\",\"endpoint\":\"http://127.0.0.1:9/contoso\"}");
+    assertError(away, 502, null);
+    assertEquals("cloud_unreachable", away.json().get("code"));
+    assertFalse(away.body().contains(KEY), away.body());
+    assertEquals(before, gw.admin("GET", "/api/v1/cloud", null).json().get("target"));
+
+    // No data in the cloud yet: any reachable store may be chosen.
+    Path first = tmp.resolve("cloud-a");
+    Reply r = gw.admin("PUT", "/api/v1/cloud/credentials", "{\"directory\":\"" + first + "\"}");
+    assertEquals(200, r.status(), r.body());
+    assertEquals("directory " + first, r.json().get("target"));
+
+    // Data goes there.
+    var demo = gw.gateway.engine().volume("demo");
+    byte[] data = new byte[1 << 20];
+    new java.util.Random(5).nextBytes(data);
+    demo.write(0, io.netty.buffer.Unpooled.wrappedBuffer(data), true);
+    Reply sync = gw.admin("POST", "/api/v1/cloud/sync", "{\"wait\":true}");
+    assertEquals(200, sync.status(), sync.body());
+    assertTrue(((Number) sync.json().get("uploadedChunks")).longValue() > 0, sync.body());
+    assertTrue(Files.isDirectory(first.resolve("packs")));
+
+    // An empty store now would strand it: refused, nothing changed.
+    Path empty = Files.createDirectories(tmp.resolve("cloud-empty"));
+    Reply refused = gw.admin("PUT", "/api/v1/cloud/credentials",
+        "{\"directory\":\"" + empty + "\"}");
+    assertError(refused, 409, null);
+    assertEquals("cloud_store_mismatch", refused.json().get("code"));
+    assertTrue(((String) refused.json().get("error")).contains("packs are missing"),
+        refused.body());
+    assertEquals("directory " + first, gw.admin("GET", "/api/v1/cloud", null).json()
+        .get("target"));
+
+    // The same data elsewhere (as with new credentials for the same account) is accepted, and
+    // cold reads come from there at once.
+    Path copy = tmp.resolve("cloud-copy");
+    copyTree(first, copy);
+    Reply ok = gw.admin("PUT", "/api/v1/cloud/credentials", "{\"directory\":\"" + copy + "\"}");
+    assertEquals(200, ok.status(), ok.body());
+    assertEquals(200, gw.admin("POST", "/api/v1/cloud/evict", "{}").status());
+    deleteTree(first);
+    io.netty.buffer.ByteBuf back = io.netty.buffer.Unpooled.buffer(data.length);
+    try {
+      demo.read(0, data.length / 512, back);
+      byte[] got = new byte[data.length];
+      back.readBytes(got);
+      assertTrue(java.util.Arrays.equals(data, got), "data read back from the new store");
+    } finally {
+      back.release();
+    }
+    String conf = assertOwnerOnly(gw.dataDir.resolve("admin/cloud.conf"));
+    assertTrue(conf.contains("cloud = file:" + copy), conf);
+    String audit = gw.admin("GET", "/api/v1/events?category=audit&limit=100", null).body();
+    assertTrue(audit.contains("changed the cloud credentials: now directory " + copy), audit);
+    assertTrue(audit.contains("holds this appliance"), audit);
+  }
+
+  static final String KEY =
+      "c2VjcmV0LWtleS1mb3ItdGVzdHMtb25seS0wMTIzNDU2Nzg5YWJjZGVmZ2hpams=";
+
+  private static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (var s = Files.walk(from)) {
+      for (Path p : s.toList()) {
+        Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
+    }
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (var s = Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   @Test

@@ -30,6 +30,7 @@ class AuthRequiredTest {
       new String[] {"DELETE", "/api/v1/tokens/tok-1"}, new String[] {"GET", "/api/v1/cloud"},
       new String[] {"PUT", "/api/v1/cloud/credentials"}, new String[] {"POST", "/api/v1/cloud/test"},
       new String[] {"PUT", "/api/v1/cloud/bandwidth"},
+      new String[] {"GET", "/api/v1/cloud/bandwidth-schedule"},
       new String[] {"PUT", "/api/v1/cloud/bandwidth-schedule"}, new String[] {"POST", "/api/v1/cloud/sync"},
       new String[] {"POST", "/api/v1/cloud/evict"}, new String[] {"GET", "/metrics"},
       new String[] {"GET", "/api/v1/unknown"}, new String[] {"PUT", "/api/v1/volumes"});
