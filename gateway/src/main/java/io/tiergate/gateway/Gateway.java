@@ -218,6 +218,7 @@ public final class Gateway implements AutoCloseable {
   public synchronized void serve() {
     startCloud();
     admin = AdminService.create(new Host());
+    engine.setReadObserver(admin.stats().readObserver());
     TargetConfig targets = admin.targets();
     if (targets == null) {
       throw new IllegalStateException("no volume to serve");

@@ -12,6 +12,8 @@ import io.tiergate.tiering.pack.PackReader;
 import io.tiergate.tiering.pack.PackWriter;
 import io.tiergate.tiering.store.BandwidthLimiter;
 import io.tiergate.tiering.store.ObjectStore;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,8 +34,13 @@ import org.slf4j.LoggerFactory;
  * only those packs the journal has not caught up with. A crash therefore never loses track of
  * an uploaded pack, and never leaves a chunk marked clean without its bytes in the cloud.
  *
- * <p>Thread-safe: several uploads may run at once (each seals its own pack); their sum is held
- * under the shared {@link BandwidthLimiter}.
+ * <p>Upload is two steps so that they can overlap across packs: {@link #seal} is CPU only (seal
+ * the records and take the MD5 of the object's bytes as they are written), {@link #upload}
+ * sends one pack, whole, with that MD5 as Content-MD5. A caller seals the next pack while the
+ * previous ones are on the wire.
+ *
+ * <p>Thread-safe: several seals and uploads may run at once; the uploads' sum is held under
+ * the shared {@link BandwidthLimiter}.
  */
 public final class CloudTier {
 
@@ -73,30 +80,81 @@ public final class CloudTier {
   public record Record(ChunkId chunkId, byte[] bytes) {}
 
   /**
-   * Seals {@code records} into one new pack and uploads it.
+   * A pack sealed in memory and not yet uploaded: its object bytes, their MD5 (computed while
+   * sealing) and where each record lies. Holding one costs the pack's size in heap.
+   */
+  public static final class SealedPack {
+    private final PackRef ref;
+    private final List<PackEntry> entries;
+    private final byte[] object;
+    private final byte[] md5;
+
+    private SealedPack(PackRef ref, List<PackEntry> entries, byte[] object, byte[] md5) {
+      this.ref = ref;
+      this.entries = entries;
+      this.object = object;
+      this.md5 = md5;
+    }
+
+    /** The pack. */
+    public PackRef ref() {
+      return ref;
+    }
+
+    /** One entry per record, in record order. */
+    public List<PackEntry> entries() {
+      return entries;
+    }
+
+    /** The pack object's size in bytes. */
+    public int size() {
+      return object.length;
+    }
+
+    @Override
+    public String toString() {
+      return "SealedPack[" + ref + ", " + entries.size() + " records, " + object.length + " bytes]";
+    }
+  }
+
+  /**
+   * Seals {@code records} into one new pack in memory, computing the MD5 of its bytes as they
+   * are written. CPU only: nothing is sent, so a caller can seal the next pack while the last
+   * one is still uploading.
+   */
+  public SealedPack seal(List<Record> records) {
+    byte[] packId = PackFormat.newPackId();
+    MessageDigest md5;
+    try {
+      md5 = MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no MD5", e);
+    }
+    try (PackCipher cipher = keys.newPackCipher(packId)) {
+      PackWriter writer = new PackWriter(cipher,
+          PackWriter.packSize(records.stream().mapToInt(r -> r.bytes().length).toArray()), md5);
+      for (Record r : records) {
+        writer.add(r.chunkId(), r.bytes(), 0, r.bytes().length);
+      }
+      List<PackEntry> entries = writer.entries();
+      byte[] object = writer.finish();
+      return new SealedPack(new PackRef(packId, cipher.keyId(), cipher.packSalt()), entries,
+          object, md5.digest());
+    }
+  }
+
+  /**
+   * Uploads a sealed pack under the bandwidth limit, with its Content-MD5, and journals it with
+   * the next batch.
    *
    * @return the pack and the location of every record, durable in the cloud
    * @throws InterruptedException when interrupted while waiting for bandwidth
    */
-  public UploadedPack uploadPack(List<Record> records) throws InterruptedException {
-    byte[] packId = PackFormat.newPackId();
-    PackRef ref;
-    byte[] object;
-    List<PackEntry> entries;
-    try (PackCipher cipher = keys.newPackCipher(packId)) {
-      PackWriter writer = new PackWriter(
-          cipher, PackWriter.packSize(records.stream().mapToInt(r -> r.bytes().length).toArray()));
-      for (Record r : records) {
-        writer.add(r.chunkId(), r.bytes(), 0, r.bytes().length);
-      }
-      entries = writer.entries();
-      object = writer.finish();
-      ref = new PackRef(packId, cipher.keyId(), cipher.packSalt());
-    }
-    limiter.acquire(object.length);
-    store.putIfAbsent(ref.objectName(), object);
-    UploadedPack pack = new UploadedPack(ref, entries, object.length);
-    LOG.debug("uploaded pack of {} records, {} bytes", entries.size(), object.length);
+  public UploadedPack upload(SealedPack sealed) throws InterruptedException {
+    limiter.acquire(sealed.object.length);
+    store.putIfAbsent(sealed.ref.objectName(), sealed.object, sealed.md5);
+    UploadedPack pack = new UploadedPack(sealed.ref, sealed.entries, sealed.object.length);
+    LOG.debug("uploaded pack of {} records, {} bytes", sealed.entries.size(), sealed.object.length);
     List<UploadedPack> toJournal = null;
     synchronized (unjournaled) {
       unjournaled.add(pack);
@@ -109,6 +167,16 @@ public final class CloudTier {
       journal(toJournal);
     }
     return pack;
+  }
+
+  /**
+   * Seals {@code records} into one new pack and uploads it: {@link #seal} then {@link #upload}.
+   *
+   * @return the pack and the location of every record, durable in the cloud
+   * @throws InterruptedException when interrupted while waiting for bandwidth
+   */
+  public UploadedPack uploadPack(List<Record> records) throws InterruptedException {
+    return upload(seal(records));
   }
 
   /** Journals every uploaded pack not journaled yet (e.g. at the end of a sync, or on shutdown). */

@@ -80,6 +80,7 @@ public final class BlockEngine implements AutoCloseable {
   private final ChunkTierStore tierStore = new ChunkTierStore(this);
   private final HeatTracker heat;
   private volatile ColdReader coldReader;
+  private volatile ReadObserver readObserver = ReadObserver.NONE;
   private volatile SpaceReclaimer reclaimer;
   private volatile boolean closed;
 
@@ -486,9 +487,12 @@ public final class BlockEngine implements AutoCloseable {
         missing++;
       }
     }
+    ReadObserver observer = readObserver;
+    observer.localChunks(ids.size() - missing);
     if (missing == 0) {
       return data; // all local: no second lookup of the same values
     }
+    observer.coldChunks(missing);
     if (reader == null) {
       return fetch(view, ids);
     }
@@ -575,6 +579,15 @@ public final class BlockEngine implements AutoCloseable {
   /** Installs what makes room when the capacity is reached (null: nothing, fail at once). */
   public void setSpaceReclaimer(SpaceReclaimer r) {
     this.reclaimer = r;
+  }
+
+  /** Reports where volume reads find their chunks to {@code o} from now on (null: nowhere). */
+  public void setReadObserver(ReadObserver o) {
+    this.readObserver = o == null ? ReadObserver.NONE : o;
+  }
+
+  ReadObserver readObserver() {
+    return readObserver;
   }
 
   /** Notes that volume reads used chunks {@code ids} (nulls skipped); see {@link HeatTracker}. */

@@ -143,11 +143,17 @@ public final class Volume implements BlockDevice {
       ChunkCache cache = engine.chunkCache();
       byte[][] cached = new byte[n][];
       List<byte[]> missing = new ArrayList<>(n);
+      int hits = 0;
       for (int k = 0; k < n; k++) {
         byte[] id = ids.get(k);
         if (id != null && (cached[k] = cache.get(id)) == null) {
           missing.add(id);
+        } else if (id != null) {
+          hits++;
         }
+      }
+      if (hits > 0) {
+        engine.readObserver().localChunks(hits);
       }
       engine.noteReads(ids);
       List<byte[]> data =

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tiergate.gateway.engine.ReadObserver;
 import io.tiergate.gateway.engine.SpaceUsage;
 import io.tiergate.iscsi.LoginFailure;
 import java.util.EnumMap;
@@ -48,7 +49,8 @@ public final class GatewayStats {
 
   public static final String CACHE_HIT_PERCENT = "tiergate.cache.hit.percent";
   static final String CACHE_HIT_PERCENT_HELP =
-      "Percent of reads served from the local cache without a cloud fetch (NaN before any read)";
+      "Percent of chunks read that were served locally, without a cloud fetch (NaN before any "
+          + "chunk read)";
   public static final String CACHE_DIRTY_PERCENT = "tiergate.cache.dirty.percent";
   static final String CACHE_DIRTY_PERCENT_HELP =
       "Percent of locally stored bytes not yet in the cloud (NaN while no cloud tier is configured)";
@@ -223,11 +225,26 @@ public final class GatewayStats {
     return n;
   }
 
-  /** Counts a read served by the cloud tier rather than the local cache. */
-  public void cacheMiss() {
-    cacheMisses.increment();
-    cacheHits.decrement();
+  /**
+   * Where the block engine reports, per chunk, whether a read found it locally or had to fetch
+   * it from the cloud: the source of the cache hit percent (install it with {@code
+   * BlockEngine.setReadObserver}).
+   */
+  public ReadObserver readObserver() {
+    return chunkReads;
   }
+
+  private final ReadObserver chunkReads = new ReadObserver() {
+    @Override
+    public void localChunks(int n) {
+      cacheHits.add(n);
+    }
+
+    @Override
+    public void coldChunks(int n) {
+      cacheMisses.add(n);
+    }
+  };
 
   /** Counts bytes uploaded to the cloud. */
   public void cloudUploaded(long bytes) {
@@ -309,7 +326,7 @@ public final class GatewayStats {
     return "text/plain; version=0.0.4; charset=utf-8";
   }
 
-  /** Percent of reads that were cache hits, NaN before any read. */
+  /** Percent of chunk reads that were served locally, NaN before any chunk was read. */
   public double cacheHitPercent() {
     long hits = cacheHits.sum();
     long total = hits + cacheMisses.sum();
@@ -375,7 +392,6 @@ public final class GatewayStats {
       readBytes.increment(bytes);
       stats.readBytes.add(bytes);
       stats.readOps.increment();
-      stats.cacheHits.increment();
     }
 
     /** Records a completed write. */

@@ -14,6 +14,8 @@ import io.tiergate.gateway.kv.Keys;
 import io.tiergate.gateway.kv.KvBatch;
 import io.tiergate.gateway.kv.KvIterator;
 import io.tiergate.gateway.kv.KvStore;
+import io.tiergate.gateway.metrics.ApplianceGauges;
+import io.tiergate.gateway.metrics.GatewayStats;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +40,7 @@ import org.rocksdb.UInt64AddOperator;
  * The tiering index: kept exact by every chunk-record change (the verifier checks it after each
  * step), built once for a store written before it existed, and what the tier's selections read:
  * dirty chunks by age handed out in block order, reads keeping chunks warm, coldest-first
- * eviction.
+ * eviction, and the cache-hit reporting of the read path.
  */
 class TierIndexTest {
   private static final int CHUNK = 64 << 10;
@@ -195,6 +197,66 @@ class TierIndexTest {
       assertEquals(0, engine.flushHeat());
       assertArrayEquals(before, engine.store().get(Column.CHUNKS, id));
       assertEquals(1, engine.tierStore().dirtyChunks(mark, Long.MAX_VALUE).size());
+    }
+  }
+
+  @Test
+  void readsReportLocalAndColdChunksPerChunk() {
+    try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
+      long[] seen = new long[2];
+      GatewayStats stats = new GatewayStats(new ApplianceGauges() {
+        @Override
+        public int sessions() {
+          return 0;
+        }
+
+        @Override
+        public SpaceUsage usage() {
+          return engine.usage();
+        }
+
+        @Override
+        public double usedPercent() {
+          return 0;
+        }
+      });
+      ReadObserver gauge = stats.readObserver();
+      engine.setReadObserver(new ReadObserver() {
+        @Override
+        public void localChunks(int n) {
+          seen[0] += n;
+          gauge.localChunks(n);
+        }
+
+        @Override
+        public void coldChunks(int n) {
+          seen[1] += n;
+          gauge.coldChunks(n);
+        }
+      });
+      assertTrue(Double.isNaN(stats.cacheHitPercent()));
+      Volume v = engine.createVolume(VolumeSpec.of("v", 64L * CHUNK));
+      byte[] data = random(8 * CHUNK, 3);
+      v.write(0, Unpooled.wrappedBuffer(data), false);
+      Volume w = engine.createVolume(VolumeSpec.of("w", 64L * CHUNK));
+      byte[] other = random(4 * CHUNK, 4);
+      w.write(0, Unpooled.wrappedBuffer(other), false);
+
+      read(v, 0, 8 * CHUNK / 512); // from the chunk store
+      read(v, 0, 8 * CHUNK / 512); // from the decoded-chunk cache
+      read(v, 16 * CHUNK / 512, CHUNK / 512); // a hole: no chunk at all
+      assertArrayEquals(new long[] {16, 0}, seen);
+      assertEquals(100.0, stats.cacheHitPercent());
+
+      // One command of four chunks that are only in the cloud: four misses, not one.
+      ChunkTierStore t = engine.tierStore();
+      commit(t, t.dirtyChunks(Long.MAX_VALUE, Long.MAX_VALUE));
+      t.evict(Long.MAX_VALUE);
+      engine.setColdReader((id, p, i, o, l) -> cloud.get(ByteBuffer.wrap(id)));
+      assertArrayEquals(other, read(w, 0, 4 * CHUNK / 512));
+      assertArrayEquals(new long[] {16, 4}, seen);
+      assertEquals(80.0, stats.cacheHitPercent(), 1e-9);
+      Invariants.assertHold(engine);
     }
   }
 

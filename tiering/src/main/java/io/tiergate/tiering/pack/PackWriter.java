@@ -3,6 +3,7 @@ package io.tiergate.tiering.pack;
 import io.tiergate.crypto.ChunkId;
 import io.tiergate.crypto.PackCipher;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,10 +11,15 @@ import java.util.List;
 /**
  * Assembles one pack object in memory: header, records sealed as they are added, then the
  * sealed trailer and the footer. Not thread-safe: one packer fills one pack.
+ *
+ * <p>An optional transport digest (MD5 for the service's Content-MD5 check) is fed each span of
+ * bytes as it is written, while it is still in the CPU cache, instead of in a second pass over
+ * the finished object.
  */
 public final class PackWriter {
 
   private final PackCipher cipher;
+  private final MessageDigest digest;
   private final List<PackEntry> entries = new ArrayList<>();
   private byte[] buf;
   private int size;
@@ -26,15 +32,27 @@ public final class PackWriter {
    * @param expectedSize a capacity hint, e.g. the target pack size
    */
   public PackWriter(PackCipher cipher, int expectedSize) {
+    this(cipher, expectedSize, null);
+  }
+
+  /**
+   * Starts a pack sealed by {@code cipher} whose every byte, in order, is also fed to {@code
+   * digest} (null: none).
+   *
+   * @param expectedSize a capacity hint, e.g. the exact {@link #packSize}
+   */
+  public PackWriter(PackCipher cipher, int expectedSize, MessageDigest digest) {
     byte[] packId = cipher.packId();
     if (packId.length != PackFormat.PACK_ID_LENGTH) {
       throw new IllegalArgumentException("pack id must be " + PackFormat.PACK_ID_LENGTH + " bytes");
     }
     this.cipher = cipher;
+    this.digest = digest;
     this.buf = new byte[Math.max(expectedSize, PackFormat.HEADER_LENGTH + PackFormat.FOOTER_LENGTH)];
     new PackHeader(PackFormat.VERSION, cipher.keyId(), packId, cipher.packSalt())
         .writeTo(ByteBuffer.wrap(buf));
     this.size = PackFormat.HEADER_LENGTH;
+    digest(0, size);
   }
 
   /** Seals {@code len} bytes of {@code record} as the next record, holding chunk {@code id}. */
@@ -48,6 +66,7 @@ public final class PackWriter {
     // Seal straight into the pack buffer: no per-record array, no copy.
     cipher.encryptRecord(index, ByteBuffer.wrap(record, off, len), ByteBuffer.wrap(buf, size, sealedLength));
     PackEntry e = new PackEntry(id, index, size, sealedLength);
+    digest(size, sealedLength);
     size += sealedLength;
     entries.add(e);
     return e;
@@ -99,7 +118,14 @@ public final class PackWriter {
   private void append(byte[] b) {
     ensureCapacity(b.length);
     System.arraycopy(b, 0, buf, size, b.length);
+    digest(size, b.length);
     size += b.length;
+  }
+
+  private void digest(int off, int len) {
+    if (digest != null) {
+      digest.update(buf, off, len);
+    }
   }
 
   private void ensureCapacity(int more) {

@@ -21,11 +21,14 @@ import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.DeleteSnapshotsOptionType;
 import com.azure.storage.blob.models.ListBlobsOptions;
-import com.azure.storage.blob.options.BlobParallelUploadOptions;
+import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
+import com.azure.storage.blob.specialized.BlockBlobClient;
 import com.azure.storage.common.StorageSharedKeyCredential;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
 import java.io.ByteArrayOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -105,17 +108,37 @@ public final class AzureBlobObjectStore implements ObjectStore {
 
   @Override
   public void putIfAbsent(String name, byte[] data) {
-    BlobClient blob = container.getBlobClient(ObjectNames.check(name));
-    BlobParallelUploadOptions options =
-        new BlobParallelUploadOptions(BinaryData.fromBytes(data))
-            // Content-MD5 lets the service refuse a body cut short in transit, so a half-written
-            // upload can never be stored as if it were whole.
-            .setComputeMd5(true)
+    putIfAbsent(name, data, md5(data));
+  }
+
+  /**
+   * One Put Blob of the whole body, with {@code If-None-Match: *} and the given Content-MD5 (the
+   * service refuses a body that does not match, so a half-written upload is never stored as if
+   * it were whole). The body is sent from {@code data} as it is: no copy, no second digest.
+   */
+  @Override
+  public void putIfAbsent(String name, byte[] data, byte[] contentMd5) {
+    if (contentMd5 == null || contentMd5.length != 16) {
+      throw new ObjectStoreException(ObjectStoreException.Code.INVALID, "put " + name
+          + " needs the 16-byte MD5 of its body");
+    }
+    BlockBlobClient blob = container.getBlobClient(ObjectNames.check(name)).getBlockBlobClient();
+    BlockBlobSimpleUploadOptions options =
+        new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(data))
+            .setContentMd5(contentMd5)
             .setRequestConditions(new BlobRequestConditions().setIfNoneMatch("*"));
     if (packTier != null && name.startsWith(PACK_PREFIX)) {
       options.setTier(packTier);
     }
     call("put " + name, () -> blob.uploadWithResponse(options, timeout, Context.NONE));
+  }
+
+  private static byte[] md5(byte[] data) {
+    try {
+      return MessageDigest.getInstance("MD5").digest(data);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no MD5", e);
+    }
   }
 
   @Override

@@ -23,6 +23,18 @@ public interface ObjectStore extends AutoCloseable {
   void putIfAbsent(String name, byte[] data);
 
   /**
+   * {@link #putIfAbsent(String, byte[])} with the MD5 of {@code data} already computed (while
+   * the data was produced, say). A store that sends the data over a network sends it as
+   * Content-MD5, so that the service refuses a body damaged or cut short in transit instead of
+   * storing it; a local store may ignore it.
+   *
+   * @throws ObjectStoreException with {@code ALREADY_EXISTS} when the name is taken
+   */
+  default void putIfAbsent(String name, byte[] data, byte[] contentMd5) {
+    putIfAbsent(name, data);
+  }
+
+  /**
    * Reads a whole object.
    *
    * @throws ObjectStoreException with {@code NOT_FOUND} when there is none

@@ -207,4 +207,16 @@ class AzureBlobObjectStoreIT extends ObjectStoreContract {
     retrying.putIfAbsent("packs/ee/half", data);
     assertArrayEquals(data, retrying.get("packs/ee/half"));
   }
+
+  @Test
+  void aPutWhoseGivenMd5DoesNotMatchItsBodyIsRefusedAndNothingIsStored() throws Exception {
+    // The MD5 computed while sealing is what the service checks the body against.
+    byte[] data = random(70_000, 16);
+    byte[] other = java.security.MessageDigest.getInstance("MD5").digest(random(70_000, 17));
+    assertEquals(ObjectStoreException.Code.UNAVAILABLE,
+        codeOf(() -> store.putIfAbsent("packs/ff/md5", data, other)));
+    assertEquals(ObjectStoreException.Code.NOT_FOUND, codeOf(() -> store.get("packs/ff/md5")));
+    store.putIfAbsent("packs/ff/md5", data, java.security.MessageDigest.getInstance("MD5").digest(data));
+    assertArrayEquals(data, store.get("packs/ff/md5"));
+  }
 }
