@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
  * back-off and full jitter, up to a time budget; other failures pass straight through.
  *
  * <p>Put-if-absent needs care: when an attempt fails after the service stored the object (the
- * response was lost), the next attempt finds the name taken. A retried put that meets
- * {@code ALREADY_EXISTS} therefore reads the object back and succeeds when the bytes are the
- * ones it was storing, so an upload is idempotent without ever replacing anything.
+ * response was lost), the next attempt finds the name taken, and so may the first attempt when
+ * the SDK retried inside it. A put that meets {@code ALREADY_EXISTS} therefore reads the object
+ * back and succeeds when the bytes are the ones it was storing, so an upload is idempotent
+ * without ever replacing anything; different bytes under the name are still refused.
  */
 public final class RetryingObjectStore implements ObjectStore {
 
@@ -44,20 +45,28 @@ public final class RetryingObjectStore implements ObjectStore {
 
   @Override
   public void putIfAbsent(String name, byte[] data) {
-    boolean[] retried = {false};
+    put(name, data, () -> delegate.putIfAbsent(name, data));
+  }
+
+  @Override
+  public void putIfAbsent(String name, byte[] data, byte[] contentMd5) {
+    put(name, data, () -> delegate.putIfAbsent(name, data, contentMd5));
+  }
+
+  private void put(String name, byte[] data, Runnable attempt) {
     retry(
         "put " + name,
         () -> {
           try {
-            delegate.putIfAbsent(name, data);
+            attempt.run();
           } catch (ObjectStoreException e) {
+            // Even the first attempt may meet its own object: the SDK retries inside one call,
+            // e.g. after a timeout that struck once the service had stored the body.
             if (e.code() != ObjectStoreException.Code.ALREADY_EXISTS
-                || !retried[0]
                 || !Arrays.equals(delegate.get(name), data)) {
               throw e;
             }
-          } finally {
-            retried[0] = true;
+            LOG.debug("put {}: an earlier try had stored it", name);
           }
           return null;
         });
