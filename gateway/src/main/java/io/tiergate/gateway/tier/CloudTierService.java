@@ -29,13 +29,20 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,10 +53,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Upload: a pass takes the dirty chunks of no pinned volume whose last write is older than
  * {@code tier-after} (all of them for a sync), cuts them into packs of at most 32 MiB (16-32 MiB
- * when there is that much; a sync sends the remainder too), seals and uploads up to {@code
- * upload-parallelism} packs at once under the shared bandwidth limit, and only after {@link
- * CloudTier#uploadPack} returned (the pack is durable) commits the chunks' new state and
- * location in one synced batch. A failed upload leaves its chunks dirty: nothing is marked
+ * when there is that much; a sync sends the remainder too) and keeps {@code upload-parallelism}
+ * uploads going under the shared bandwidth limit with no barrier between packs: while they
+ * run, the pass thread selects and seals the next pack (sealing computes the Content-MD5 as it
+ * goes), and hands it to the first uploader that frees up. Chunks already sealed or on the
+ * wire are still dirty, so each selection skips them. Only after {@link CloudTier#upload}
+ * returned (the pack is durable) are the chunks' new state and location committed, in one
+ * synced batch. A failed upload leaves its chunks dirty: nothing is marked
  * clean that is not in the cloud, and the next pass tries again. The records are the chunks'
  * stored bytes (header and LZ4 payload), so a cold read needs no re-encoding.
  *
@@ -274,49 +284,175 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     return counters.chunksUploaded() - before;
   }
 
+  /** A sealed pack handed to an uploader: the chunks it holds, and whether it has ended. */
+  private static final class PackJob {
+    final List<byte[]> ids;
+    final long storedBytes;
+    volatile boolean ended;
+    Future<?> future;
+
+    PackJob(List<byte[]> ids, long storedBytes) {
+      this.ids = ids;
+      this.storedBytes = storedBytes;
+    }
+  }
+
   private void runPass(long writtenBefore, boolean all) throws InterruptedException {
     passLock.lockInterruptibly();
+    List<PackJob> jobs = new ArrayList<>();
+    AtomicReference<RuntimeException> failure = new AtomicReference<>();
     try {
-      while (!closed) {
-        long want = config.uploadParallelism() * PACK_MAX;
-        List<ChunkTierStore.DirtyChunk> dirty = chunks.dirtyChunks(writtenBefore, want);
-        if (dirty.isEmpty()) {
-          break;
+      CloudTier t = tier;
+      int parallel = config.uploadParallelism();
+      Semaphore slots = new Semaphore(parallel);
+      // Chunks of packs sealed or uploading in this pass: still dirty until their commit, so a
+      // selection returns them again and must skip them.
+      Map<ByteBuffer, Integer> onTheWay = new HashMap<>();
+      long onTheWayBytes = 0;
+      boolean more = true;
+      while (more && !closed && failure.get() == null) {
+        // Packs ended before this selection are committed (or failed) in what it reads.
+        List<PackJob> ended = jobs.stream().filter(j -> j.ended).toList();
+        long want = onTheWayBytes + PACK_MAX;
+        List<ChunkTierStore.DirtyChunk> selected = chunks.dirtyChunks(writtenBefore, want);
+        long selectedBytes = 0;
+        for (ChunkTierStore.DirtyChunk c : selected) {
+          selectedBytes += c.stored().length;
         }
-        long total = dirty.stream().mapToLong(d -> d.stored().length).sum();
-        if (!all && total < PACK_MIN && !underPressure()) {
-          break; // wait until a pack's worth has gone cold, unless space is short
-        }
-        List<List<ChunkTierStore.DirtyChunk>> packs = cut(dirty);
-        List<Future<Integer>> futures = new ArrayList<>();
-        for (List<ChunkTierStore.DirtyChunk> p : packs) {
-          futures.add(uploaders.submit(() -> uploadAndCommit(p)));
-        }
-        RuntimeException failure = null;
-        for (Future<Integer> f : futures) {
-          try {
-            f.get();
-          } catch (ExecutionException e) {
-            RuntimeException r = e.getCause() instanceof RuntimeException re ? re
-                : new IllegalStateException(e.getCause());
-            if (failure == null) {
-              failure = r;
-            }
+        more = selectedBytes >= want; // cut short: more may be waiting
+        for (PackJob j : ended) {
+          for (byte[] id : j.ids) {
+            Integer len = onTheWay.remove(ByteBuffer.wrap(id));
+            onTheWayBytes -= len == null ? 0 : len;
           }
         }
-        if (failure != null) {
-          noteError("upload", failure);
-          throw new IllegalStateException("upload to the cloud failed; chunks stay dirty and "
-              + "are retried: " + failure.getMessage(), failure);
+        jobs.removeAll(ended);
+        List<ChunkTierStore.DirtyChunk> fresh = new ArrayList<>(selected.size());
+        long freshBytes = 0;
+        for (ChunkTierStore.DirtyChunk c : selected) {
+          if (!onTheWay.containsKey(ByteBuffer.wrap(c.id()))) {
+            fresh.add(c);
+            freshBytes += c.stored().length;
+          }
         }
-        if (total < want) {
+        selected = null;
+        if (fresh.isEmpty()) {
           break;
         }
+        if (!all && freshBytes < PACK_MIN && !underPressure()) {
+          break; // wait until a pack's worth has gone cold, unless space is short
+        }
+        List<List<ChunkTierStore.DirtyChunk>> packs = cut(fresh);
+        fresh = null;
+        if (more && packs.size() > 1 && storedBytes(packs.get(packs.size() - 1)) < PACK_MIN) {
+          packs.remove(packs.size() - 1); // selected again next round, with its followers
+        }
+        while (!packs.isEmpty() && !closed && failure.get() == null) {
+          List<ChunkTierStore.DirtyChunk> p = packs.remove(0);
+          List<CloudTier.Record> records = new ArrayList<>(p.size());
+          List<byte[]> ids = new ArrayList<>(p.size());
+          long bytes = 0;
+          for (ChunkTierStore.DirtyChunk c : p) {
+            records.add(new CloudTier.Record(ChunkId.of(c.id()), c.stored()));
+            ids.add(c.id());
+            onTheWay.put(ByteBuffer.wrap(c.id()), c.stored().length);
+            bytes += c.stored().length;
+          }
+          onTheWayBytes += bytes;
+          p = null;
+          // Sealing here overlaps the uploads in flight; the plaintext is dropped once sealed.
+          CloudTier.SealedPack sealed = t.seal(records);
+          records = null;
+          PackJob job = new PackJob(ids, bytes);
+          meters.uploadQueue(counters.uploadQueueBytes.addAndGet(bytes));
+          if (!acquireSlot(slots)) {
+            meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-bytes));
+            break; // closing
+          }
+          try {
+            job.future = uploaders.submit(() -> {
+              try {
+                uploadAndCommit(t, sealed, ids);
+              } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
+              } catch (InterruptedException e) {
+                failure.compareAndSet(null, new IllegalStateException("upload interrupted"));
+              } finally {
+                meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-job.storedBytes));
+                job.ended = true;
+                slots.release();
+              }
+              return null;
+            });
+            jobs.add(job);
+          } catch (RejectedExecutionException e) {
+            meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-bytes));
+            slots.release();
+            failure.compareAndSet(null, new IllegalStateException("the uploaders are stopped"));
+          }
+        }
       }
-      tier.flushJournal();
+      awaitAll(jobs);
+      jobs.clear();
+      RuntimeException f = failure.get();
+      if (f != null) {
+        noteError("upload", f);
+        throw new IllegalStateException("upload to the cloud failed; chunks stay dirty and "
+            + "are retried: " + f.getMessage(), f);
+      }
+      t.flushJournal();
     } finally {
+      // Interrupted or failed: still let the uploads in flight end (and commit what is
+      // durable) before the next pass may select their chunks again.
+      if (!jobs.isEmpty() && awaitAll(jobs)) {
+        Thread.currentThread().interrupt();
+      }
       passLock.unlock();
     }
+  }
+
+  private static long storedBytes(List<ChunkTierStore.DirtyChunk> pack) {
+    long bytes = 0;
+    for (ChunkTierStore.DirtyChunk c : pack) {
+      bytes += c.stored().length;
+    }
+    return bytes;
+  }
+
+  /** Waits for a free uploader; false when the service closed meanwhile. */
+  private boolean acquireSlot(Semaphore slots) throws InterruptedException {
+    while (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+      if (closed && uploaders.isShutdown()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Waits until every job ended, or until the service closed and its uploaders stopped (a job
+   * never started then never ends).
+   *
+   * @return whether the wait was interrupted (the caller restores the flag)
+   */
+  private boolean awaitAll(List<PackJob> jobs) {
+    boolean interrupted = false;
+    for (PackJob j : jobs) {
+      while (!j.ended) {
+        try {
+          j.future.get(200, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | CancellationException e) {
+          break; // the task recorded its failure itself
+        } catch (TimeoutException e) {
+          if (closed && uploaders.isTerminated()) {
+            return interrupted;
+          }
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    }
+    return interrupted;
   }
 
   private static List<List<ChunkTierStore.DirtyChunk>> cut(List<ChunkTierStore.DirtyChunk> d) {
@@ -338,43 +474,32 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     return packs;
   }
 
-  private int uploadAndCommit(List<ChunkTierStore.DirtyChunk> pack) throws InterruptedException {
-    List<CloudTier.Record> records = new ArrayList<>(pack.size());
-    long bytes = 0;
-    for (ChunkTierStore.DirtyChunk c : pack) {
-      records.add(new CloudTier.Record(ChunkId.of(c.id()), c.stored()));
-      bytes += c.stored().length;
-    }
-    meters.uploadQueue(counters.uploadQueueBytes.addAndGet(bytes));
+  private void uploadAndCommit(CloudTier t, CloudTier.SealedPack sealed, List<byte[]> ids)
+      throws InterruptedException {
+    long t0 = System.nanoTime();
+    UploadedPack up;
     try {
-      long t0 = System.nanoTime();
-      UploadedPack up;
-      try {
-        up = tier.uploadPack(records);
-      } catch (RuntimeException e) {
-        counters.uploadErrors.increment();
-        meters.request(System.nanoTime() - t0, true);
-        throw e;
-      }
-      timed(t0);
-      List<ChunkTierStore.Placement> placements = new ArrayList<>(pack.size());
-      for (int i = 0; i < pack.size(); i++) {
-        PackEntry e = up.entries().get(i);
-        placements.add(new ChunkTierStore.Placement(pack.get(i).id(), e.recordIndex(),
-            e.offset(), e.length()));
-      }
-      // Only now, with the pack durable, may its chunks become clean.
-      chunks.commitPack(packRecord(up), placements, -1);
-      counters.bytesUp.add(up.size());
-      meters.uploaded(up.size());
-      counters.packsUploaded.increment();
-      counters.chunksUploaded.add(pack.size());
-      counters.lastUploadMillis.set(System.currentTimeMillis());
-      counters.lastError = null; // the cloud answers again: what was waiting is moving
-      return pack.size();
-    } finally {
-      meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-bytes));
+      up = t.upload(sealed);
+    } catch (RuntimeException e) {
+      counters.uploadErrors.increment();
+      meters.request(System.nanoTime() - t0, true);
+      throw e;
     }
+    timed(t0);
+    List<ChunkTierStore.Placement> placements = new ArrayList<>(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      PackEntry e = up.entries().get(i);
+      placements.add(new ChunkTierStore.Placement(ids.get(i), e.recordIndex(), e.offset(),
+          e.length()));
+    }
+    // Only now, with the pack durable, may its chunks become clean.
+    chunks.commitPack(packRecord(up), placements, -1);
+    counters.bytesUp.add(up.size());
+    meters.uploaded(up.size());
+    counters.packsUploaded.increment();
+    counters.chunksUploaded.add(ids.size());
+    counters.lastUploadMillis.set(System.currentTimeMillis());
+    counters.lastError = null; // the cloud answers again: what was waiting is moving
   }
 
   private static PackRecord packRecord(UploadedPack up) {
