@@ -92,7 +92,8 @@ public final class GatewayStats {
   public static final String GC_RECLAIMED_BYTES = "tiergate.gc.reclaimed.bytes";
   static final String GC_RECLAIMED_BYTES_HELP = "Cloud bytes reclaimed by pack garbage collection";
   public static final String GC_PENDING_PACKS = "tiergate.gc.pending.packs";
-  static final String GC_PENDING_PACKS_HELP = "Packs past the dead-bytes threshold awaiting repack";
+  static final String GC_PENDING_PACKS_HELP =
+      "Packs the GC has work for: past the dead-bytes threshold, or dead and in their grace period";
 
   /** Meter names with their help text, for documentation checks. */
   public static final Map<String, String> HELP = Map.ofEntries(

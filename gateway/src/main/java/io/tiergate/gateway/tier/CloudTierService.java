@@ -74,7 +74,10 @@ import org.slf4j.LoggerFactory;
  * <p>GC: a pack whose dead bytes pass 20% is repacked (its live chunks, fetched first when
  * evicted, go into a new pack, moved in one batch); a pack with no live bytes becomes dead and
  * is deleted from the cloud only after {@code gc-grace}, so a reader that located a chunk in it
- * a moment ago still finds it. Only dead packs are ever deleted.
+ * a moment ago still finds it. Only dead packs are ever deleted. The pending-GC gauge (packs
+ * past the threshold plus dead packs not yet deleted) is recounted by every periodic pass
+ * before its GC, from the pack records alone, so it follows overwrites without waiting for a
+ * GC to run (or to succeed).
  *
  * <p>Concurrency: passes (upload, eviction, GC) run one at a time under one lock, on the
  * scheduler's thread or on the caller's (a sync); uploads fan out to the upload pool. Cold
@@ -227,6 +230,35 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     capacityOverride = bytes;
   }
 
+  /**
+   * Packs the GC has work for: past the dead-bytes threshold (to repack) or dead and not yet
+   * deleted (waiting out {@code gc-grace}). As of the last periodic pass or GC.
+   */
+  public long gcPendingPacks() {
+    return counters.gcPendingPacks.get();
+  }
+
+  /**
+   * Recounts {@link #gcPendingPacks} from the pack records and their counters (no chunk scan,
+   * no cloud request) and reports it to the meters.
+   */
+  long refreshGcPending() {
+    long pending = 0;
+    for (ChunkTierStore.PackInfo p : chunks.packs()) {
+      if (p.record().dead() || p.liveBytes() == 0 || pastDeadThreshold(p)) {
+        pending++;
+      }
+    }
+    counters.gcPendingPacks.set(pending);
+    meters.gc(pending, 0);
+    return pending;
+  }
+
+  private static boolean pastDeadThreshold(ChunkTierStore.PackInfo p) {
+    long total = p.liveBytes() + p.deadBytes();
+    return total > 0 && p.deadBytes() > REPACK_DEAD_SHARE * total;
+  }
+
   /** Stored bytes of dirty chunks: what is waiting for the cloud (a scan). */
   public long dirtyBytes() {
     return chunks.dirtyBytes();
@@ -250,6 +282,11 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private void periodicPass() {
     if (closed) {
       return;
+    }
+    try {
+      refreshGcPending(); // first: current even while the cloud is away
+    } catch (RuntimeException e) {
+      log.debug("cannot count the packs waiting for GC: {}", e.getMessage());
     }
     try {
       ensureCloudReady();
@@ -737,27 +774,31 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     try {
       long now = System.currentTimeMillis();
       List<ChunkTierStore.PackInfo> deletable = new ArrayList<>();
+      // What is left for a later GC once this one is done: dead packs in their grace period,
+      // and packs past the threshold that are not dead yet. Counted as we go: no second scan.
       long pending = 0;
       for (ChunkTierStore.PackInfo p : chunks.packs()) {
         if (!p.record().dead() && p.liveBytes() == 0) {
           chunks.markDeadIfEmpty(p.number(), now);
+          pending++; // dead from now on, deleted after the grace period
           continue;
         }
         if (p.record().dead()) {
           if (ignoreGrace || now - p.record().deadSinceMillis() >= config.gcGrace().toMillis()) {
             deletable.add(p);
+          } else {
+            pending++;
           }
           continue;
         }
-        long total = p.liveBytes() + p.deadBytes();
-        if (total > 0 && p.deadBytes() > REPACK_DEAD_SHARE * total) {
-          pending++;
+        if (pastDeadThreshold(p)) {
           repack(p);
-          pending--;
+          pending++; // dead now and in its grace period (or, if a chunk stayed, still due)
           chunks.markDeadIfEmpty(p.number(), System.currentTimeMillis());
         }
       }
-      meters.gc(pending, 0);
+      counters.gcPendingPacks.set(pending + deletable.size());
+      meters.gc(pending + deletable.size(), 0);
       if (deletable.isEmpty()) {
         return 0;
       }
@@ -770,6 +811,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       tier.deletePacks(refs);
       chunks.forgetPacks(numbers);
       counters.packsDeleted.add(numbers.size());
+      counters.gcPendingPacks.set(pending);
       meters.gc(pending, deletable.stream().mapToLong(p -> p.record().objectSize()).sum());
       log.info("GC deleted {} dead pack(s) from the cloud", numbers.size());
       return numbers.size();

@@ -23,6 +23,7 @@ public final class TierCounters {
   final LongAdder requests = new LongAdder();
   final AtomicLong uploadQueueBytes = new AtomicLong();
   final AtomicLong lastUploadMillis = new AtomicLong();
+  final AtomicLong gcPendingPacks = new AtomicLong();
   volatile String lastError;
 
   /** Bytes uploaded (pack objects). */
@@ -93,6 +94,11 @@ public final class TierCounters {
   /** Stored bytes of the upload now in flight. */
   public long uploadQueueBytes() {
     return uploadQueueBytes.get();
+  }
+
+  /** Packs the GC has work for (past the dead-bytes threshold, or dead in their grace period). */
+  public long gcPendingPacks() {
+    return gcPendingPacks.get();
   }
 
   /** The last cloud failure, for the administrator (never carries a secret), or null. */
