@@ -1,5 +1,6 @@
 package io.tiergate.gateway.tier;
 
+import com.azure.core.http.policy.HttpPipelinePolicy;
 import io.tiergate.tiering.store.AzureBlobObjectStore;
 import io.tiergate.tiering.store.LocalDirectoryObjectStore;
 import io.tiergate.tiering.store.ObjectStore;
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** Opens the object store a {@link CloudConfig} names, wrapped for back-off. */
 final class CloudStores {
@@ -21,6 +23,15 @@ final class CloudStores {
    * @throws IllegalStateException with a message that never includes the connection string
    */
   static ObjectStore open(CloudConfig config, Path dataDir, Duration retryBudget) {
+    return open(config, dataDir, retryBudget, List.of());
+  }
+
+  /**
+   * {@link #open(CloudConfig, Path, Duration)} with extra pipeline policies in the Azure client
+   * (tests: fault injection, request counting); ignored for a directory.
+   */
+  static ObjectStore open(CloudConfig config, Path dataDir, Duration retryBudget,
+      List<HttpPipelinePolicy> azurePolicies) {
     ObjectStore raw;
     if (config.azure()) {
       if (config.connectionStringFile() == null) {
@@ -36,14 +47,14 @@ final class CloudStores {
       }
       try {
         try {
-          raw = azure(config, secret, true);
+          raw = azure(config, secret, true, azurePolicies);
         } catch (ObjectStoreException e) {
           if (!e.code().retryable()) {
             throw e;
           }
           // The cloud is away at start: serve from local disk; the container is created
           // by the first pass that reaches the cloud (see ensureContainer).
-          raw = azure(config, secret, false);
+          raw = azure(config, secret, false, azurePolicies);
         }
       } catch (RuntimeException e) {
         // The SDK's messages may quote the connection string: keep only the kind of failure.
@@ -58,9 +69,14 @@ final class CloudStores {
         retryBudget);
   }
 
-  private static ObjectStore azure(CloudConfig config, String secret, boolean create) {
-    return AzureBlobObjectStore.builder().connectionString(secret).container(config.container())
-        .packTier(config.packTier()).createContainer(create).build();
+  private static ObjectStore azure(CloudConfig config, String secret, boolean create,
+      List<HttpPipelinePolicy> policies) {
+    AzureBlobObjectStore.Builder b = AzureBlobObjectStore.builder().connectionString(secret)
+        .container(config.container()).packTier(config.packTier()).createContainer(create);
+    for (HttpPipelinePolicy p : policies) {
+      b.addPolicy(p);
+    }
+    return b.build();
   }
 
   /**
@@ -79,6 +95,6 @@ final class CloudStores {
       throw new IllegalStateException("cannot read the Azure connection string file "
           + config.connectionStringFile() + " (" + e.getClass().getSimpleName() + ")");
     }
-    azure(config, secret, true).close();
+    azure(config, secret, true, List.of()).close();
   }
 }

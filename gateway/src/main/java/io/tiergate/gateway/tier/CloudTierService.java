@@ -1,5 +1,6 @@
 package io.tiergate.gateway.tier;
 
+import com.azure.core.http.policy.HttpPipelinePolicy;
 import io.tiergate.crypto.ChunkId;
 import io.tiergate.crypto.CryptoException;
 import io.tiergate.crypto.KeyRing;
@@ -155,7 +156,17 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    */
   public static CloudTierService start(BlockEngine engine, KeyRing keys, CloudConfig config,
       Path dataDir, boolean background) {
-    ObjectStore store = CloudStores.open(config, dataDir, Duration.ofSeconds(60));
+    return start(engine, keys, config, dataDir, background, List.of());
+  }
+
+  /**
+   * {@link #start(BlockEngine, KeyRing, CloudConfig, Path, boolean)} with extra HTTP pipeline
+   * policies in the Azure client (ignored for a directory): how tests inject throttling,
+   * timeouts and damaged requests into a whole gateway, and count requests. Not a setting.
+   */
+  static CloudTierService start(BlockEngine engine, KeyRing keys, CloudConfig config,
+      Path dataDir, boolean background, List<HttpPipelinePolicy> azurePolicies) {
+    ObjectStore store = CloudStores.open(config, dataDir, Duration.ofSeconds(60), azurePolicies);
     CloudTierService s = new CloudTierService(engine, keys, config, dataDir, store);
     if (!background) {
       s.ensureCloudReady();
