@@ -1,8 +1,11 @@
 package io.tiergate.gateway.engine;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -11,6 +14,11 @@ import java.util.Random;
  * kind}), each FUA operation when it returns ({@code D seq}) and each returned flush ({@code F
  * seq}: everything up to seq is durable). Content is a pure function of (kind, seq, slot), so
  * the parent can recompute what any operation wrote.
+ *
+ * <p>Beside the writes, a second thread plays the cloud tier: it reads slots (with a heat
+ * granularity of zero, so read heat rewrites chunk records) and commits dirty chunks into
+ * packs, so a kill also lands in those batches and the verifier checks the tiering index after
+ * them. Nothing is evicted: the parent reads every slot back without a cloud.
  */
 public final class CrashChild {
   static final String VOLUME = "crash";
@@ -49,12 +57,16 @@ public final class CrashChild {
     int run = Integer.parseInt(args[1]);
     long seed = Long.parseLong(args[2]);
     PrintStream out = System.out;
-    BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small());
+    BlockEngine engine =
+        BlockEngine.openWithLocalKey(dir, EngineConfig.small().withHeatGranularity(0));
     Volume v = engine.volume(VOLUME);
-    out.println("READY .");
-    out.flush();
     Random rnd = new Random(seed);
     long base = (long) run * SLOTS_PER_RUN;
+    Thread tier = new Thread(() -> playTier(engine, v, base, new Random(~seed)), "crash-tier");
+    tier.setDaemon(true);
+    tier.start();
+    out.println("READY .");
+    out.flush();
     for (long seq = 1; ; seq++) {
       long slot = base + rnd.nextInt(SLOTS_PER_RUN);
       int r = rnd.nextInt(10);
@@ -78,6 +90,26 @@ public final class CrashChild {
         out.println("F " + seq + " .");
       }
       out.flush();
+    }
+  }
+
+  private static void playTier(BlockEngine engine, Volume v, long base, Random rnd) {
+    ChunkTierStore t = engine.tierStore();
+    while (true) {
+      ByteBuf b = Unpooled.buffer(SLOT_BYTES);
+      v.read(slotLba(base + rnd.nextInt(SLOTS_PER_RUN)), SLOT_BYTES / 512, b);
+      b.release();
+      List<ChunkTierStore.DirtyChunk> dirty = t.dirtyChunks(Long.MAX_VALUE, 1 << 20);
+      if (dirty.isEmpty()) {
+        continue;
+      }
+      List<ChunkTierStore.Placement> ps = new ArrayList<>();
+      long off = 0;
+      for (ChunkTierStore.DirtyChunk d : dirty) {
+        ps.add(new ChunkTierStore.Placement(d.id(), ps.size(), off, d.stored().length + 16));
+        off += d.stored().length + 16;
+      }
+      t.commitPack(new PackRecord(new byte[16], 1, new byte[16], off, false, 0), ps, -1);
     }
   }
 }

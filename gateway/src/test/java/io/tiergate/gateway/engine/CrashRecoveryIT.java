@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Kill -9 test: a child JVM ({@link CrashChild}) writes with FUA and flushes, and is killed
  * with SIGKILL at random moments (after a random number of operations plus a random delay),
- * 20 times. After each kill the engine is reopened here: every
+ * 20 times, while a second thread of the child reads and commits dirty chunks into packs.
+ * After each kill the engine is reopened here: every
  * operation acknowledged as durable reads back (or a later one that may have reached the log),
  * nothing is torn (a slot holds exactly one operation's image), and the invariants hold.
  * Seeded by {@code -Dcrash.seed} (default fixed) for a reproducible schedule.
@@ -53,6 +54,7 @@ class CrashRecoveryIT {
     Map<Long, Expect> slots = new HashMap<>();
     long durableOps = 0;
     long issuedOps = 0;
+    int packs = 0;
     for (int run = 0; run < KILLS; run++) {
       // Killed at a random point of its operation stream (not of the clock, so a loaded
       // machine slows the test down instead of making it vacuous).
@@ -87,6 +89,7 @@ class CrashRecoveryIT {
       }
       try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
         Invariants.assertHold(engine);
+        packs = engine.tierStore().packs().size();
         Volume v = engine.volume(CrashChild.VOLUME);
         for (Map.Entry<Long, Expect> e : slots.entrySet()) {
           long slot = e.getKey();
@@ -119,9 +122,10 @@ class CrashRecoveryIT {
     }
     assertTrue(durableOps > KILLS && issuedOps >= 5 * KILLS,
         "too few operations: " + issuedOps + " issued, " + durableOps + " acknowledged with FUA");
+    assertTrue(packs > 0, "the child's tier thread committed no pack");
     org.slf4j.LoggerFactory.getLogger(CrashRecoveryIT.class).warn(
-        "{} SIGKILLs survived: {} operations issued, {} acknowledged with FUA, {} slots checked",
-        KILLS, issuedOps, durableOps, slots.size());
+        "{} SIGKILLs survived: {} operations issued, {} acknowledged with FUA, {} slots checked, "
+            + "{} packs committed", KILLS, issuedOps, durableOps, slots.size(), packs);
   }
 
   private static void durable(Expect e, long seq) {
