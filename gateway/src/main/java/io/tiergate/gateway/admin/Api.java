@@ -583,8 +583,11 @@ final class Api {
       r.put("reachable", true);
       r.put("latencyMillis", check.latencyMillis());
       r.put("containerExists", check.containerExists());
-      r.put("holdsThisAppliance", check.match().packsKnown() > 0
-          || check.match().keyRing().equals("ours"));
+      CloudTierService.StoreMatch match = check.match();
+      r.put("holdsThisAppliance", match.keyRing().equals("ours")
+          || match.packsKnown() > 0 && match.packsMissing() == 0);
+      // Whether Set-CloudCredential would accept it (no data stranded, no keys overwritten).
+      r.put("acceptable", match.acceptable());
       return Response.json(200, r);
     }
     Map<String, Object> r = new LinkedHashMap<>();
@@ -722,9 +725,9 @@ final class Api {
           + "them; nothing was changed";
     }
     return (exists ? creds.describe() + " does not hold this appliance's data: "
-        + match.packsMissing() + " of its " + match.packsKnown() + " packs are missing there"
+        + match.packsMissing() + " of its " + match.packsKnown() + " pack(s) are missing there"
         : "container " + creds.container() + " does not exist in account " + creds.account()
-            + ", so it cannot hold this appliance's " + match.packsKnown() + " packs")
+            + ", so it cannot hold this appliance's " + match.packsKnown() + " pack(s)")
         + ". Switching would strand every chunk evicted to the cloud; give credentials for the "
         + "storage account that holds them. Nothing was changed.";
   }

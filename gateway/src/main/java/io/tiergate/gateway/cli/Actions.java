@@ -340,6 +340,186 @@ final class Actions {
     };
   }
 
+  /**
+   * The credentials a cmdlet was given, as the API's request body; null when none were.
+   * Secrets come from a file, standard input ({@code -}) or a prompt, never from an argument
+   * that other users could see in the process list.
+   */
+  static Map<String, Object> credentialBody(Context ctx, Args a, boolean promptWhenNone) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    if (a.has("directory")) {
+      body.put("directory", Path.of(a.get("directory")).toAbsolutePath().toString());
+    } else if (a.has("connectionstringfile")) {
+      body.put("connectionString", secret(ctx, a.get("connectionstringfile"), null));
+    } else if (a.has("sastokenfile")) {
+      body.put("sasToken", secret(ctx, a.get("sastokenfile"), null));
+    } else if (a.has("storageaccountname")) {
+      body.put("accountKey", secret(ctx, a.get("storageaccountkeyfile"),
+          "Access key of storage account " + a.get("storageaccountname") + ": "));
+    } else if (a.has("storageaccountkeyfile")) {
+      throw new CliException(CliException.USAGE, "-StorageAccountKeyFile needs "
+          + "-StorageAccountName");
+    } else if (promptWhenNone) {
+      body.put("connectionString", secret(ctx, null, "Azure storage connection string: "));
+    } else {
+      return null;
+    }
+    if (a.has("storageaccountname")) {
+      body.put("accountName", a.get("storageaccountname"));
+    }
+    if (a.has("blobendpoint")) {
+      body.put("endpoint", a.get("blobendpoint"));
+    }
+    if (a.has("container")) {
+      body.put("container", a.get("container"));
+    }
+    return body;
+  }
+
+  /** A secret from a file, from standard input ({@code -}), or asked for without echo. */
+  static String secret(Context ctx, String file, String prompt) {
+    try {
+      if ("-".equals(file)) {
+        String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+            StandardCharsets.UTF_8)).readLine();
+        if (line == null || line.isBlank()) {
+          throw new CliException(CliException.USAGE, "nothing on standard input");
+        }
+        return line.trim();
+      }
+      if (file != null) {
+        return Files.readString(Path.of(file), StandardCharsets.UTF_8).trim();
+      }
+    } catch (IOException e) {
+      throw new CliException(CliException.USAGE, "cannot read " + file + ": "
+          + e.getClass().getSimpleName());
+    }
+    char[] c = ctx.prompter.secret(prompt);
+    String s = new String(c).trim();
+    Arrays.fill(c, '\0');
+    return s;
+  }
+
+  static int setCloudCredential(Context ctx, Args a) {
+    Map<String, Object> body = credentialBody(ctx, a, true);
+    Connection.Reply r = ctx.call("PUT", "/api/v1/cloud/credentials", body);
+    if (!ctx.printedJson(r)) {
+      ctx.out.println("Cloud tier now on " + r.json().get("target") + " (tested; in use "
+          + "at once, and after restarts).");
+    }
+    return 0;
+  }
+
+  static int testCloud(Context ctx, Args a) {
+    Map<String, Object> body = credentialBody(ctx, a, false);
+    Connection.Reply r = ctx.call("POST", "/api/v1/cloud/test", body == null ? Map.of() : body);
+    if (ctx.printedJson(r)) {
+      return Boolean.TRUE.equals(r.json().get("reachable")) ? 0 : CliException.FAILURE;
+    }
+    Map<String, Object> t = r.json();
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"Target", str(t.get("target"))});
+    rows.add(new String[] {"Reachable", str(t.get("reachable"))});
+    if (t.containsKey("latencyMillis")) {
+      rows.add(new String[] {"Latency", t.get("latencyMillis") + " ms"});
+    }
+    if (t.containsKey("containerExists")) {
+      rows.add(new String[] {"Container exists", str(t.get("containerExists"))});
+      rows.add(new String[] {"Holds this appliance", str(t.get("holdsThisAppliance"))});
+      rows.add(new String[] {"Set-CloudCredential would", Boolean.TRUE.equals(
+          t.get("acceptable")) ? "accept it" : "refuse it (this appliance's data is elsewhere,"
+          + " or another appliance's keys are there)"});
+    }
+    if (t.get("error") != null) {
+      rows.add(new String[] {"Error", str(t.get("error"))});
+    }
+    ctx.list(rows);
+    return Boolean.TRUE.equals(t.get("reachable")) ? 0 : CliException.FAILURE;
+  }
+
+  /**
+   * Rules as {@code DAYS START-END LIMIT}, several separated by {@code ;}, e.g. {@code
+   * "Mon-Fri 09:00-17:00 10MB/s; Sat,Sun 00:00-24:00 unlimited"}.
+   */
+  static List<Object> scheduleRules(String text) {
+    List<Object> rules = new ArrayList<>();
+    for (String rule : text.split(";")) {
+      if (rule.isBlank()) {
+        continue;
+      }
+      String[] w = rule.trim().split("\\s+");
+      if (w.length != 3 || !w[1].matches("\\d{1,2}:\\d{2}-\\d{1,2}:\\d{2}")) {
+        throw new CliException(CliException.USAGE, "a rule is DAYS START-END LIMIT, e.g. "
+            + "'Mon-Fri 09:00-17:00 10MB/s'; got '" + rule.trim() + "' (parameter: Rule)");
+      }
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("days", w[0]);
+      r.put("start", w[1].split("-")[0]);
+      r.put("end", w[1].split("-")[1]);
+      r.put("limit", w[2]);
+      rules.add(r);
+    }
+    return rules;
+  }
+
+  static int setBandwidthSchedule(Context ctx, Args a) {
+    int given = (a.has("rule") ? 1 : 0) + (a.has("file") ? 1 : 0) + (a.flag("clear") ? 1 : 0);
+    if (given != 1) {
+      throw new CliException(CliException.USAGE, "Set-BandwidthSchedule needs one of -Rule, "
+          + "-File or -Clear. Try: Get-Help Set-BandwidthSchedule");
+    }
+    Object rules;
+    if (a.has("file")) {
+      try {
+        Object doc = Json.parse(Files.readString(Path.of(a.get("file"))));
+        rules = doc instanceof Map<?, ?> m && m.containsKey("rules") ? m.get("rules") : doc;
+      } catch (IOException | RuntimeException e) {
+        throw new CliException(CliException.USAGE, "cannot read " + a.get("file") + ": "
+            + e.getMessage());
+      }
+    } else {
+      rules = a.flag("clear") ? List.of() : scheduleRules(a.get("rule"));
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("rules", rules);
+    Connection.Reply r = ctx.call("PUT", "/api/v1/cloud/bandwidth-schedule", body);
+    if (!ctx.printedJson(r)) {
+      printSchedule(ctx, r.json());
+    }
+    return 0;
+  }
+
+  static int getBandwidthSchedule(Context ctx, Args a) {
+    Connection.Reply r = ctx.call("GET", "/api/v1/cloud/bandwidth-schedule", null);
+    if (!ctx.printedJson(r)) {
+      printSchedule(ctx, r.json());
+    }
+    return 0;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void printSchedule(Context ctx, Map<String, Object> s) {
+    List<List<String>> rows = new ArrayList<>();
+    int i = 0;
+    for (Object o : (List<Object>) s.get("rules")) {
+      Map<String, Object> r = (Map<String, Object>) o;
+      rows.add(List.of(String.valueOf(i++), String.join(",", (List<String>) r.get("days")),
+          str(r.get("start")), str(r.get("end")), rate(r.get("limit"))));
+    }
+    if (rows.isEmpty()) {
+      ctx.out.println("No bandwidth schedule: the default limit applies at all times.");
+    } else {
+      ctx.table(List.of("Rule", "Days", "Start", "End", "Limit"), rows);
+    }
+    ctx.out.println("Default limit: " + rate(s.get("defaultLimit")) + "; in force now: "
+        + rate(s.get("limitNow")) + (s.get("ruleNow") == null ? " (default)"
+        : " (rule " + s.get("ruleNow") + ")"));
+  }
+
+  private static String rate(Object o) {
+    return o instanceof Number n ? ByteSizes.format(n.longValue()) + "/s" : str(o);
+  }
+
   static int help(Context ctx, Args a) {
     if (!a.has("name")) {
       ctx.out.println("Tiergate cmdlets (./tiergate <Cmdlet> [-Parameter value ...]; names are "

@@ -70,6 +70,18 @@ final class Cmdlets {
 
   static final List<Cmdlet> ALL = new ArrayList<>();
 
+  /** Where a cloud credential comes from; secrets from files, stdin (-) or a prompt only. */
+  private static final List<Param> CREDENTIAL_PARAMS = List.of(
+      p("ConnectionStringFile", "String", "file holding the Azure connection string ('-': "
+          + "read it from standard input)"),
+      p("StorageAccountName", "String", "storage account name (with an access key or SAS)"),
+      p("StorageAccountKeyFile", "String", "file holding the access key ('-': standard input;"
+          + " prompted for when missing)"),
+      p("SasTokenFile", "String", "file holding a SAS token ('-': standard input)"),
+      p("BlobEndpoint", "String", "blob service URL when not ACCOUNT.blob.core.windows.net"),
+      p("Container", "String", "blob container (default tiergate)"),
+      p("Directory", "String", "a local directory instead of Azure"));
+
   private static Param p(String name, String type, String help) {
     return new Param(name, type, false, false, help);
   }
@@ -164,33 +176,71 @@ final class Cmdlets {
             p("Password", "String", "prompted for when missing")),
         List.of("./tiergate Connect-Appliance -Server https://gw1:8080 -CertificateFile gw1.crt"),
         Actions::connect);
-    add("Set-CloudCredential", "Sets the cloud storage account (tested before it is saved).",
-        List.of(p("ConnectionStringFile", "String", "file holding the connection string"),
-            p("Container", "String", "blob container name")),
-        List.of("./tiergate Set-CloudCredential -ConnectionStringFile azure.txt -Container tiergate"),
-        Actions.cloud("PUT", "/api/v1/cloud/credentials"));
-    add("Test-CloudConnection", "Checks reachability, authentication and the container.",
-        List.of(), List.of("./tiergate Test-CloudConnection"),
-        Actions.cloud("POST", "/api/v1/cloud/test"));
-    add("Set-BandwidthLimit", "Limits upload bandwidth to the cloud.",
+    add("Set-CloudCredential", "Sets or rotates the cloud storage account credentials: tested "
+        + "first, refused when the account does not hold this appliance's data, then used at "
+        + "once and kept for restarts.", CREDENTIAL_PARAMS,
+        List.of("./tiergate Set-CloudCredential -ConnectionStringFile azure.txt -Container tiergate",
+            "./tiergate Set-CloudCredential -StorageAccountName contoso -Container tiergate"
+                + "   (prompts for the access key)",
+            "cat key.txt | ./tiergate Set-CloudCredential -StorageAccountName contoso "
+                + "-StorageAccountKeyFile - -Container tiergate",
+            "./tiergate Set-CloudCredential -SasTokenFile sas.txt -StorageAccountName contoso "
+                + "-Container tiergate",
+            "./tiergate Set-CloudCredential -Directory /srv/tiergate-cloud"),
+        Actions::setCloudCredential);
+    add("Test-CloudConnection", "Checks reachability, authentication and the container; with "
+        + "credentials, tests those without using them.", CREDENTIAL_PARAMS,
+        List.of("./tiergate Test-CloudConnection",
+            "./tiergate Test-CloudConnection -ConnectionStringFile new-key.txt -Container tiergate"),
+        Actions::testCloud);
+    add("Set-BandwidthLimit", "Sets the default upload bandwidth limit (the schedule's rules "
+        + "override it while they are in force).",
         List.of(pos("Limit", "String", true, "e.g. 20MB/s, or 0 for none")),
         List.of("./tiergate Set-BandwidthLimit -Limit 20MB/s"),
         Actions.cloud("PUT", "/api/v1/cloud/bandwidth"));
+    add("Set-BandwidthSchedule", "Sets the weekly upload bandwidth schedule; outside its rules "
+        + "the Set-BandwidthLimit default applies.",
+        List.of(pos("Rule", "String", false, "rules 'DAYS START-END LIMIT', separated by ';'. "
+                + "DAYS: Mon,Tue / Mon-Fri / Weekdays / Weekend / Daily; an END not after "
+                + "START runs past midnight; LIMIT: 10MB/s or unlimited"),
+            p("File", "String", "JSON file with a list of {days, start, end, limit}"),
+            p("Clear", "Switch", "remove every rule")),
+        List.of("./tiergate Set-BandwidthSchedule -Rule 'Mon-Fri 09:00-17:00 10MB/s'",
+            "./tiergate Set-BandwidthSchedule -Rule 'Weekdays 08:00-18:00 5MB/s; "
+                + "Weekdays 22:00-06:00 unlimited; Weekend 00:00-24:00 50MB/s'",
+            "./tiergate Set-BandwidthSchedule -File schedule.json",
+            "./tiergate Set-BandwidthSchedule -Clear"),
+        Actions::setBandwidthSchedule);
+    add("Get-BandwidthSchedule", "Shows the weekly bandwidth schedule and the limit in force.",
+        List.of(), List.of("./tiergate Get-BandwidthSchedule",
+            "./tiergate Get-BandwidthSchedule -Json"), Actions::getBandwidthSchedule);
     add("Start-CloudSync", "Uploads every dirty chunk now.",
         List.of(p("Wait", "Switch", "wait until the upload has finished")),
         List.of("./tiergate Start-CloudSync -Wait"), Actions.cloud("POST", "/api/v1/cloud/sync"));
     add("Clear-Cache", "Evicts every clean chunk from local disk (cold reads come from the cloud).",
         List.of(), List.of("./tiergate Clear-Cache"), Actions.cloud("POST", "/api/v1/cloud/evict"));
-    add("Invoke-SetupWizard", "First-boot setup: admin password, passphrase, network settings.",
+    add("Invoke-SetupWizard", "First-boot setup: admin password, passphrase, cloud tier "
+        + "(tested before it is saved), network settings.",
         List.of(p("AdminPassword", "String", "admin password (12+ characters)"),
             p("Passphrase", "String", "passphrase that protects every key"),
             p("PassphraseFile", "String", "where to keep the passphrase (default DATA/passphrase)"),
             p("IscsiListen", "String", "iSCSI portal host:port (default 0.0.0.0:3260)"),
             p("AdminListen", "String", "admin API host:port (default 127.0.0.1:8080)"),
+            p("Cloud", "String", "Local (a directory, the default) or Azure"),
+            p("CloudDirectory", "String", "directory for -Cloud Local (default DATA/cloud)"),
+            p("ConnectionStringFile", "String", "file holding the Azure connection string "
+                + "('-': standard input)"),
+            p("StorageAccountName", "String", "Azure storage account (with a key or SAS)"),
+            p("StorageAccountKeyFile", "String", "file holding the access key ('-': stdin)"),
+            p("SasTokenFile", "String", "file holding a SAS token ('-': stdin)"),
+            p("BlobEndpoint", "String", "blob service URL when not ACCOUNT.blob.core.windows.net"),
+            p("Container", "String", "blob container (default tiergate)"),
             p("NonInteractive", "Switch", "never prompt; fail when a value is missing")),
         List.of("./tiergate setup",
             "./tiergate Invoke-SetupWizard -AdminPassword '...' -Passphrase '...' "
-                + "-IscsiListen 0.0.0.0:3260 -AdminListen 0.0.0.0:8443 -NonInteractive"),
+                + "-IscsiListen 0.0.0.0:3260 -AdminListen 0.0.0.0:8443 -NonInteractive",
+            "./tiergate setup -AdminPassword '...' -Passphrase '...' -Cloud Azure "
+                + "-ConnectionStringFile /root/azure.txt -Container tiergate -NonInteractive"),
         SetupWizard::run);
     add("Get-Help", "Shows the cmdlets, or one cmdlet's parameters and examples.",
         List.of(pos("Name", "String", false, "a cmdlet")),

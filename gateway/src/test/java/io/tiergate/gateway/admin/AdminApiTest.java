@@ -326,7 +326,7 @@ class AdminApiTest {
         "{\"directory\":\"" + empty + "\"}");
     assertError(refused, 409, null);
     assertEquals("cloud_store_mismatch", refused.json().get("code"));
-    assertTrue(((String) refused.json().get("error")).contains("packs are missing"),
+    assertTrue(((String) refused.json().get("error")).contains("pack(s) are missing"),
         refused.body());
     assertEquals("directory " + first, gw.admin("GET", "/api/v1/cloud", null).json()
         .get("target"));

@@ -133,7 +133,11 @@ class CliIT {
     }
     assertEquals(0, cli("Set-BandwidthLimit", "20MB/s", dd).code());
     assertEquals(0, cli("Set-BandwidthLimit", "0", dd).code());
-    assertEquals(4, cli("Set-CloudCredential", "-ConnectionStringFile", "x", dd).code());
+    Result noFile = cli("Set-CloudCredential", "-ConnectionStringFile", "no-such-file", dd);
+    assertEquals(2, noFile.code(), noFile.err());
+    assertTrue(noFile.err().contains("cannot read no-such-file"), noFile.err());
+    Result noTerminal = cli("Set-CloudCredential", "-StorageAccountName", "contoso", dd);
+    assertEquals(2, noTerminal.code(), "no terminal to ask for the key: " + noTerminal.err());
     Path empty = Files.createDirectories(tmp.resolve("nothing-here"));
     Result none = cli("Get-ApplianceStatus", "--data-dir", empty.toString());
     assertEquals(6, none.code(), none.err());
@@ -182,6 +186,51 @@ class CliIT {
     try (ZipFile z = new ZipFile(zip.toFile())) {
       assertTrue(z.getEntry("metrics.txt") != null && z.getEntry("events.jsonl") != null);
     }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void bandwidthScheduleIsSetShownAndRefusedWithTheRightExitCodes() throws Exception {
+    Result set = cli("Set-BandwidthSchedule", "-Rule",
+        "Mon-Fri 09:00-17:00 10MB/s; Weekend 22:00-06:00 unlimited", "-Json", dd);
+    assertEquals(0, set.code(), set.err());
+    List<Object> rules = (List<Object>) set.json().get("rules");
+    assertEquals(2, rules.size(), set.out());
+    assertEquals(List.of("Sat", "Sun"), ((Map<String, Object>) rules.get(1)).get("days"));
+    Result shown = cli("Get-BandwidthSchedule", dd);
+    assertEquals(0, shown.code(), shown.err());
+    assertTrue(shown.out().contains("Mon,Tue,Wed,Thu,Fri 09:00 17:00 9.5 MiB/s")
+        || shown.out().contains("09:00 17:00"), shown.out());
+    assertTrue(shown.out().contains("in force now"), shown.out());
+    Map<String, Object> cloud = cli("Get-BandwidthSchedule", "-Json", dd).json();
+    assertEquals(2, ((List<Object>) cloud.get("rules")).size());
+
+    Result overlap = cli("Set-BandwidthSchedule", "-Rule",
+        "Mon 09:00-12:00 1MB/s; Daily 11:00-13:00 2MB/s", dd);
+    assertEquals(2, overlap.code(), overlap.err());
+    assertTrue(overlap.err().contains("overlaps rules[0]") && overlap.err().contains(
+        "(parameter: rules[1])"), overlap.err());
+    Result badTime = cli("Set-BandwidthSchedule", "Mon 09:00-25:00 1MB/s", dd);
+    assertEquals(2, badTime.code(), badTime.err());
+    assertTrue(badTime.err().contains("rules[0].end"), badTime.err());
+    assertEquals(2, cli("Set-BandwidthSchedule", "-Rule", "whenever", dd).code());
+    assertEquals(2, cli("Set-BandwidthSchedule", dd).code());
+
+    Path file = tmp.resolve("schedule.json");
+    Files.writeString(file, "{\"rules\":[{\"days\":[\"Sun\"],\"start\":\"00:00\","
+        + "\"end\":\"24:00\",\"limit\":1000000}]}");
+    assertEquals(0, cli("Set-BandwidthSchedule", "-File", file.toString(), dd).code());
+    assertEquals(1, ((List<Object>) cli("Get-BandwidthSchedule", "-Json", dd).json()
+        .get("rules")).size());
+    Result cleared = cli("Set-BandwidthSchedule", "-Clear", dd);
+    assertEquals(0, cleared.code(), cleared.err());
+    assertTrue(cleared.out().contains("No bandwidth schedule"), cleared.out());
+
+    Result help = cli("Get-Help", "Set-BandwidthSchedule", dd);
+    assertTrue(help.out().contains("PS> ./tiergate Set-BandwidthSchedule -Rule 'Mon-Fri "
+        + "09:00-17:00 10MB/s'"), help.out());
+    assertTrue(cli("Get-Help", "Set-CloudCredential", dd).out().contains(
+        "-StorageAccountKeyFile <String>"));
   }
 
   @Test
