@@ -263,7 +263,13 @@ async function refreshEvents() {
 async function refreshSettings() {
   try {
     const c = await api('GET', '/cloud');
-    $('settings-cloud').textContent = 'Cloud tier: ' + c.state + '. Bandwidth limit: ' + c.bandwidthLimit + '.';
+    $('settings-cloud').textContent = 'Cloud tier: ' + c.state + (c.target ? ' on ' + c.target : '') + '.';
+    $('schedule-now').textContent = 'Limit in force now: ' + fmtRate(c.bandwidthLimit)
+      + (c.bandwidthLimitSource ? ' (' + c.bandwidthLimitSource + ')' : '')
+      + '. Default: ' + fmtRate(c.defaultBandwidthLimit) + '.';
+    scheduleRules = (c.bandwidthSchedule || []).map((r) => ({
+      days: r.days.join(','), start: r.start, end: r.end, limit: r.limit }));
+    renderSchedule();
     const t = await api('GET', '/tokens');
     const body = $('tokens-table').tBodies[0];
     body.replaceChildren();
@@ -275,6 +281,93 @@ async function refreshSettings() {
       cell(tr, '').appendChild(b);
       body.appendChild(tr);
     }
+  } catch (e) { fail(e); }
+}
+
+// ------------------------------------------------------------------ cloud and bandwidth
+
+let scheduleRules = [];
+
+function fmtRate(v) {
+  return typeof v === 'number' ? fmtBytes(v) + '/s' : String(v);
+}
+
+function renderSchedule() {
+  const body = $('schedule-table').tBodies[0];
+  body.replaceChildren();
+  scheduleRules.forEach((r, i) => {
+    const tr = el('tr');
+    tr.dataset.rule = String(i);
+    cell(tr, r.days); cell(tr, r.start); cell(tr, r.end); cell(tr, fmtRate(r.limit));
+    const b = el('button', { type: 'button' }, 'Remove');
+    b.onclick = () => { scheduleRules.splice(i, 1); renderSchedule(); };
+    cell(tr, '').appendChild(b);
+    body.appendChild(tr);
+  });
+}
+
+function addRule(ev) {
+  ev.preventDefault();
+  scheduleRules.push({ days: $('rule-days').value.trim(), start: $('rule-start').value.trim(),
+    end: $('rule-end').value.trim(), limit: $('rule-limit').value.trim() });
+  $('rule-form').reset();
+  renderSchedule();
+  message('Rule added: save the schedule to apply it.', true);
+}
+
+async function saveSchedule() {
+  try {
+    const r = await api('PUT', '/cloud/bandwidth-schedule', { rules: scheduleRules });
+    message('Bandwidth schedule saved: ' + r.rules.length + ' rule(s); limit in force now '
+      + fmtRate(r.limitNow) + '.', true);
+    refreshSettings();
+  } catch (e) { fail(e); }
+}
+
+async function setDefaultLimit(ev) {
+  ev.preventDefault();
+  try {
+    await api('PUT', '/cloud/bandwidth', { limit: $('default-limit').value.trim() });
+    $('default-limit-form').reset();
+    message('Default upload limit set.', true);
+    refreshSettings();
+  } catch (e) { fail(e); }
+}
+
+function cloudKindChanged() {
+  const dir = $('cloud-kind').value === 'directory';
+  for (const l of document.querySelectorAll('.azure-only')) l.hidden = dir;
+  for (const l of document.querySelectorAll('.dir-only')) l.hidden = !dir;
+}
+
+function cloudBody() {
+  const kind = $('cloud-kind').value;
+  if (kind === 'directory') return { directory: $('cloud-directory').value.trim() };
+  const b = {};
+  b[kind] = $('cloud-secret').value.trim();
+  if ($('cloud-account').value.trim()) b.accountName = $('cloud-account').value.trim();
+  if ($('cloud-endpoint').value.trim()) b.endpoint = $('cloud-endpoint').value.trim();
+  if ($('cloud-container').value.trim()) b.container = $('cloud-container').value.trim();
+  return b;
+}
+
+async function testCloudCredentials() {
+  try {
+    const r = await api('POST', '/cloud/test', cloudBody());
+    message(r.target + ': reachable in ' + r.latencyMillis + ' ms'
+      + (r.containerExists === false ? ', container not created yet' : '')
+      + (r.acceptable === false ? '; it does not hold this appliance\'s data, so it would be refused' : '')
+      + '.', r.acceptable !== false);
+  } catch (e) { fail(e); }
+}
+
+async function saveCloudCredentials(ev) {
+  ev.preventDefault();
+  try {
+    const r = await api('PUT', '/cloud/credentials', cloudBody());
+    $('cloud-secret').value = '';
+    message('Cloud tier now on ' + r.target + '.', true);
+    refreshSettings();
   } catch (e) { fail(e); }
 }
 
@@ -347,6 +440,12 @@ document.addEventListener('DOMContentLoaded', () => {
     } catch (e) { fail(e); }
   };
   $('support-bundle').onclick = supportBundle;
+  $('cloud-kind').onchange = cloudKindChanged;
+  $('cloud-test').onclick = testCloudCredentials;
+  $('cloud-form').onsubmit = saveCloudCredentials;
+  $('rule-form').onsubmit = addRule;
+  $('schedule-save').onclick = saveSchedule;
+  $('default-limit-form').onsubmit = setDefaultLimit;
   window.addEventListener('hashchange', route);
   route();
 });

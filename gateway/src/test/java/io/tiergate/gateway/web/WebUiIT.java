@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The web UI in a real headless Chromium (Debian's {@code chromium}, which ./test installs):
  * log in, create a volume from the volumes page, see it listed with the address to connect to,
  * connect to exactly that address with qemu-img and write, then see the dashboard's written
- * bytes change and the creation in the events page.
+ * bytes change and the creation in the events page; then, in the settings page, save a weekly
+ * bandwidth schedule (an overlap is shown, not saved) and switch the cloud tier's store.
  */
 class WebUiIT {
   private static final String PASSWORD = "web admin password";
@@ -84,7 +85,55 @@ class WebUiIT {
           + ".includes('volume exists: webvol')", WAIT);
       assertTrue(gw.admin("GET", "/api/v1/events?category=audit", null).body()
           .contains("admin@127.0.0.1"), "the browser's actions are audited as the admin");
+
+      // Settings: a weekly bandwidth schedule, refused while two rules overlap.
+      browser.eval("document.getElementById('nav-settings').click(); true");
+      browser.waitFor("document.getElementById('schedule-now').textContent"
+          + ".includes('Limit in force now')", WAIT);
+      addRule(browser, "Mon-Fri", "09:00", "17:00", "10MB/s");
+      addRule(browser, "Daily", "16:00", "18:00", "1MB/s");
+      browser.waitFor("document.querySelectorAll('#schedule-table tbody tr').length === 2", WAIT);
+      browser.eval("document.getElementById('schedule-save').click(); true");
+      browser.waitFor("document.getElementById('message').textContent"
+          + ".includes('overlaps rules[0]')", WAIT);
+      browser.eval("document.querySelector('#schedule-table tr[data-rule=\"1\"] button')"
+          + ".click(); true");
+      browser.eval("document.getElementById('schedule-save').click(); true");
+      browser.waitFor("document.getElementById('message').textContent"
+          + ".includes('Bandwidth schedule saved: 1 rule(s)')", WAIT);
+      browser.waitFor("document.querySelector('#schedule-table tr[data-rule=\"0\"]')"
+          + ".textContent.includes('Mon,Tue,Wed,Thu,Fri')", WAIT);
+      assertTrue(gw.admin("GET", "/api/v1/cloud", null).body().contains(
+          "\"bandwidthSchedule\":[{\"days\":[\"Mon\",\"Tue\",\"Wed\",\"Thu\",\"Fri\"],"
+              + "\"start\":\"09:00\",\"end\":\"17:00\",\"limit\":10000000}]"));
+
+      // Cloud credentials: a wrong kind of secret names its field; a directory is taken.
+      browser.type("cloud-account", "contoso");
+      browser.type("cloud-secret", "not a key");
+      browser.eval("document.getElementById('cloud-save').click(); true");
+      browser.waitFor("document.getElementById('message').textContent"
+          + ".includes('(accountKey)')", WAIT);
+      Path cloudDir = tmp.resolve("web-cloud");
+      browser.eval("const k = document.getElementById('cloud-kind'); k.value = 'directory';"
+          + " k.onchange(); true");
+      browser.type("cloud-directory", cloudDir.toString());
+      browser.eval("document.getElementById('cloud-save').click(); true");
+      browser.waitFor("document.getElementById('message').textContent"
+          + ".includes('Cloud tier now on directory " + cloudDir + "')", WAIT);
+      browser.waitFor("document.getElementById('settings-cloud').textContent"
+          + ".includes('" + cloudDir + "')", WAIT);
+      assertEquals("directory " + cloudDir, gw.admin("GET", "/api/v1/cloud", null).json()
+          .get("target"));
     }
+  }
+
+  private static void addRule(Chromium browser, String days, String start, String end,
+      String limit) throws Exception {
+    browser.type("rule-days", days);
+    browser.type("rule-start", start);
+    browser.type("rule-end", end);
+    browser.type("rule-limit", limit);
+    browser.eval("document.querySelector('#rule-form button[type=submit]').click(); true");
   }
 
   private static void run(String... cmd) throws Exception {
