@@ -38,7 +38,14 @@ final class BandwidthScheduler {
     this.clock = clock;
     this.cloud = cloud;
     this.defaultLimit = Math.max(0, flagDefault);
-    Map<String, Object> saved = CloudSettings.loadBandwidth(adminDir);
+    Map<String, Object> saved;
+    try {
+      saved = CloudSettings.loadBandwidth(adminDir);
+    } catch (IllegalStateException e) {
+      // A damaged settings file must not keep the gateway from serving storage.
+      log.error("bandwidth settings ignored: {}", e.getMessage());
+      saved = null;
+    }
     if (saved != null) {
       if (saved.get("defaultLimit") instanceof Long n) {
         defaultLimit = Math.max(0, n);

@@ -141,6 +141,9 @@ class BandwidthScheduleTest {
     assertEquals(0, again.defaultLimit());
     clock.now = at(7, 9, 30).toInstant(ZoneOffset.UTC);
     assertEquals(10 * MB, again.limitNow(), "next Monday");
+    // A damaged file is reported and ignored: the flag's limit applies, nothing else breaks.
+    Files.writeString(dir.resolve("bandwidth.json"), "{not json");
+    assertEquals(3 * MB, new BandwidthScheduler(dir, clock, () -> null, 3 * MB).limitNow());
   }
 
   /** A clock a test moves. */
