@@ -760,14 +760,23 @@ final class Api {
       } catch (ObjectStoreException e) {
         throw cloudRefused(creds, e);
       }
-      CloudConfig next;
+      java.nio.file.Path dataDir = service.host().dataDir();
+      CloudConfig base = cloud.config();
+      CloudConfig next = CloudSettings.target(dataDir, creds, base);
+      CloudTierService.StoreMatch match;
       try {
-        next = CloudSettings.save(service.host().dataDir(), creds, cloud.config());
-      } catch (RuntimeException e) {
+        // Checked again under the tier's pass lock (an upload may have run since), and saved
+        // only once it holds: a refused or failed switch leaves the saved settings alone.
+        match = cloud.replaceStore(next, store, Duration.ofSeconds(30),
+            () -> CloudSettings.save(dataDir, creds, base));
+      } catch (RuntimeException | InterruptedException e) {
         store.close();
         throw e;
       }
-      cloud.replaceStore(next, store, Duration.ofSeconds(30));
+      if (!match.acceptable()) {
+        store.close();
+        throw ApiException.conflict("cloud_store_mismatch", mismatch(creds, true, match));
+      }
       audit(req, who, "changed the cloud credentials: now " + creds.describe() + " (was "
           + before + "); tested reachable"
           + (check.match().packsKnown() > 0 ? ", holds this appliance's "

@@ -60,6 +60,11 @@ final class CloudSettings {
     return c;
   }
 
+  /** The cloud settings that {@link #save} makes of {@code creds}, without saving anything. */
+  static CloudConfig target(Path dataDir, CloudCredentials creds, CloudConfig base) {
+    return creds.applyTo(base, dataDir.resolve("admin").resolve(SECRET_FILE).toAbsolutePath());
+  }
+
   /**
    * Saves credentials: the secret first (owner-only), then the target that points to it, so a
    * crash in between leaves the old target in force.

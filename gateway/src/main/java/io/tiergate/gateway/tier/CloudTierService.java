@@ -987,16 +987,29 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    * (upload, eviction, GC) and holds new ones off while the store is swapped; cold reads
    * already fetching finish on the old store, which is closed once they are done (waiting at
    * most {@code drain}). The next pass creates the container if needed and publishes the key
-   * ring there. The caller checks {@link #match} first; this method does not.
+   * ring there.
+   *
+   * <p>{@link #match} is checked again under the pass lock, so that no pack uploaded since the
+   * caller's own check can be left behind; when the store is not acceptable nothing changes
+   * and the match is returned. {@code beforeSwitch} runs under the lock once the match holds
+   * (to save the new settings); if it throws, nothing changes either.
    *
    * <p>The old store's index journal is not flushed: a pass flushes it when it ends, and a
    * pack not yet journaled is still found from its own trailer.
+   *
+   * @return the match the switch was decided on
    */
-  public void replaceStore(CloudConfig next, ObjectStore store, Duration drain)
-      throws InterruptedException {
+  public StoreMatch replaceStore(CloudConfig next, ObjectStore store, Duration drain,
+      Runnable beforeSwitch) throws InterruptedException {
     ObjectStore old;
+    StoreMatch m;
     passLock.lockInterruptibly();
     try {
+      m = match(store);
+      if (!m.acceptable()) {
+        return m;
+      }
+      beforeSwitch.run();
       old = objects;
       objects = store;
       tier = new CloudTier(store, keys, limiter, 8);
@@ -1013,6 +1026,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     }
     old.close();
     log.info("cloud tier switched to {}", next.describe(dataDir));
+    return m;
   }
 
   private void noteError(String what, RuntimeException e) {

@@ -353,6 +353,17 @@ class AdminApiTest {
     String audit = gw.admin("GET", "/api/v1/events?category=audit&limit=100", null).body();
     assertTrue(audit.contains("changed the cloud credentials: now directory " + copy), audit);
     assertTrue(audit.contains("holds this appliance"), audit);
+
+    // The tier itself checks again under its pass lock, and then neither saves nor switches.
+    var cloud = gw.gateway.cloud();
+    boolean[] saved = {false};
+    var match = cloud.replaceStore(cloud.config(),
+        new io.tiergate.tiering.store.LocalDirectoryObjectStore(empty),
+        java.time.Duration.ofSeconds(1), () -> saved[0] = true);
+    assertFalse(match.acceptable());
+    assertTrue(match.packsMissing() > 0);
+    assertFalse(saved[0], "nothing saved for a refused store");
+    assertEquals("directory " + copy, cloud.describe());
   }
 
   static final String KEY =
