@@ -216,6 +216,39 @@ public final class CloudTier {
     }
   }
 
+  /**
+   * Reads records that lie back to back in one pack with a single ranged GET, and opens each:
+   * read-ahead of chunks that were packed in volume order costs one request, not one per chunk.
+   *
+   * @param run entries of {@code pack}, each starting where the previous one ends
+   * @return the opened records, in the order of {@code run}
+   * @throws IllegalArgumentException when {@code run} is empty or not contiguous
+   * @throws io.tiergate.crypto.CryptoException {@code AUTHENTICATION_FAILED} when any record is
+   *     not what was uploaded (then none is returned)
+   */
+  public List<byte[]> fetchRun(PackRef pack, List<PackEntry> run) {
+    if (run.isEmpty()) {
+      throw new IllegalArgumentException("no records to fetch");
+    }
+    long start = run.get(0).offset();
+    long end = start;
+    for (PackEntry e : run) {
+      if (e.offset() != end) {
+        throw new IllegalArgumentException("records of a run must lie back to back");
+      }
+      end += e.length();
+    }
+    byte[] sealed = store.getRange(pack.objectName(), start, Math.toIntExact(end - start));
+    List<byte[]> out = new ArrayList<>(run.size());
+    try (PackCipher cipher = keys.packCipher(pack.keyId(), pack.packId(), pack.salt())) {
+      for (PackEntry e : run) {
+        out.add(cipher.decryptRecord(e.recordIndex(), sealed, (int) (e.offset() - start),
+            e.length()));
+      }
+    }
+    return out;
+  }
+
   /** Deletes dead packs. The cloud's listing is the truth, so nothing needs journaling. */
   public void deletePacks(List<PackRef> packs) {
     store.delete(packs.stream().map(PackRef::objectName).toList());

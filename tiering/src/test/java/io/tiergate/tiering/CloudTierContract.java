@@ -169,4 +169,27 @@ abstract class CloudTierContract {
       }
     }
   }
+
+  @Test
+  void aRunOfConsecutiveRecordsComesBackWithOneRangedRead() throws Exception {
+    try (KeyRing ring = newRing()) {
+      CloudTier tier = new CloudTier(store(), ring, new BandwidthLimiter(0), 1);
+      List<CloudTier.Record> recs = records(ring, 12, 21, "run");
+      UploadedPack pack = tier.uploadPack(recs);
+      List<PackEntry> run = pack.entries().subList(3, 9);
+      List<byte[]> got = tier.fetchRun(pack.ref(), run);
+      assertEquals(6, got.size());
+      for (int i = 0; i < run.size(); i++) {
+        assertArrayEquals(recs.get(3 + i).bytes(), got.get(i));
+      }
+      assertThrows(IllegalArgumentException.class, () -> tier.fetchRun(pack.ref(),
+          List.of(pack.entries().get(1), pack.entries().get(3))));
+      // Records swapped within the run: each is opened under its own index, so both fail.
+      assertThrows(CryptoException.class, () -> tier.fetchRun(pack.ref(), List.of(
+          new PackEntry(run.get(1).chunkId(), run.get(1).recordIndex(), run.get(0).offset(),
+              run.get(1).length()),
+          new PackEntry(run.get(0).chunkId(), run.get(0).recordIndex(),
+              run.get(0).offset() + run.get(1).length(), run.get(0).length()))));
+    }
+  }
 }
