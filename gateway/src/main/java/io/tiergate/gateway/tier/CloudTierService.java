@@ -69,7 +69,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Cold reads: one ranged GET of the sealed record, authenticated decryption, then the engine
  * checks that the bytes decode and hash to the chunk ID before serving them. Concurrent misses
- * on one chunk share one fetch. A chunk that fails is never served: the command fails with
+ * on one chunk share one fetch. Read-ahead hints are gathered for a moment, sorted by pack and
+ * offset, and records that lie back to back in a pack (chunks packed in volume order) come
+ * with one ranged GET per run; a reader of any of them joins that fetch. A chunk that fails is never served: the command fails with
  * UNRECOVERED READ ERROR (MEDIUM ERROR sense), and the failure is logged and counted.
  *
  * <p>GC: a pack whose dead bytes pass 20% is repacked (its live chunks, fetched first when
@@ -107,6 +109,12 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       new ConcurrentHashMap<>();
   private final ExecutorService uploaders;
   private final java.util.concurrent.ThreadPoolExecutor readAhead;
+  /** Read-ahead hints not yet planned into runs, and the one thread that plans them. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Hint> hints =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicBoolean planning =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final ExecutorService readAheadPlanner;
   private final ScheduledExecutorService scheduler;
   private volatile long capacityOverride;
   private volatile TierMeters meters = TierMeters.NONE;
@@ -139,6 +147,11 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
           return t;
         }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
     this.readAhead.allowCoreThreadTimeOut(true);
+    this.readAheadPlanner = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "tiergate-read-ahead-plan");
+      t.setDaemon(true);
+      return t;
+    });
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "tiergate-tier");
       t.setDaemon(true);
@@ -700,21 +713,201 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     }
   }
 
+  /** Records of at most this many chunks, or bytes, are read with one ranged GET. */
+  static final int RUN_MAX_RECORDS = 64;
+  static final long RUN_MAX_BYTES = 4L << 20;
+
+  /** A read-ahead hint: an evicted chunk and where its record lies. */
+  record Hint(byte[] id, long pack, int recordIndex, long offset, int length) {}
+
+  /**
+   * Queues a read-ahead hint. The engine hints a whole window at once, so the planner waits a
+   * millisecond, then takes every queued hint and fetches runs of back-to-back records with one
+   * ranged GET each.
+   */
   @Override
   public void prefetch(byte[] chunkId, long packNumber, int recordIndex, long offset,
       int length) {
     if (closed || inflight.containsKey(ByteBuffer.wrap(chunkId))) {
       return;
     }
-    byte[] id = chunkId.clone();
-    readAhead.execute(() -> {
+    hints.add(new Hint(chunkId.clone(), packNumber, recordIndex, offset, length));
+    if (planning.compareAndSet(false, true)) {
       try {
-        read(id, packNumber, recordIndex, offset, length);
-      } catch (RuntimeException e) {
-        // Counted and logged by the fetch; the reader that needs the chunk fetches it again.
-        log.debug("read-ahead of an evicted chunk failed: {}", e.getMessage());
+        readAheadPlanner.execute(this::planReadAhead);
+      } catch (RejectedExecutionException e) {
+        planning.set(false); // closing
       }
-    });
+    }
+  }
+
+  private void planReadAhead() {
+    try {
+      Thread.sleep(1);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    planning.set(false); // hints queued from now on get another plan
+    List<Hint> batch = new ArrayList<>();
+    for (Hint h = hints.poll(); h != null; h = hints.poll()) {
+      batch.add(h);
+    }
+    for (List<Hint> run : runs(batch)) {
+      // Best effort: a full queue drops the run before anything is claimed.
+      readAhead.execute(() -> fetchRunShared(run));
+    }
+  }
+
+  /**
+   * Groups hints into runs of records that lie back to back in one pack, in pack order, each
+   * at most {@value #RUN_MAX_RECORDS} records and {@value #RUN_MAX_BYTES} bytes; duplicates go.
+   */
+  static List<List<Hint>> runs(List<Hint> hints) {
+    List<Hint> sorted = new ArrayList<>(hints);
+    sorted.sort(java.util.Comparator.comparingLong(Hint::pack).thenComparingLong(Hint::offset));
+    List<List<Hint>> runs = new ArrayList<>();
+    List<Hint> cur = new ArrayList<>();
+    long end = -1;
+    long bytes = 0;
+    for (Hint h : sorted) {
+      if (!cur.isEmpty()) {
+        Hint last = cur.get(cur.size() - 1);
+        if (last.pack() == h.pack() && last.offset() == h.offset()) {
+          continue; // the same record hinted twice
+        }
+        if (last.pack() != h.pack() || h.offset() != end || cur.size() == RUN_MAX_RECORDS
+            || bytes + h.length() > RUN_MAX_BYTES) {
+          runs.add(cur);
+          cur = new ArrayList<>();
+          bytes = 0;
+        }
+      }
+      cur.add(h);
+      end = h.offset() + h.length();
+      bytes += h.length();
+    }
+    if (!cur.isEmpty()) {
+      runs.add(cur);
+    }
+    return runs;
+  }
+
+  /**
+   * Fetches a run of hinted chunks, sharing each fetch like {@link #read}: chunks another thread
+   * is fetching, or that are local again, leave the run; the rest are claimed, and whatever
+   * claimed chunks still lie back to back come with one ranged GET.
+   */
+  private void fetchRunShared(List<Hint> run) {
+    Map<Hint, CompletableFuture<byte[]>> claimed = new java.util.LinkedHashMap<>();
+    try {
+      for (Hint h : run) {
+        if (closed) {
+          break;
+        }
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        if (inflight.putIfAbsent(ByteBuffer.wrap(h.id()), f) != null) {
+          continue;
+        }
+        claimed.put(h, f);
+        byte[] local = chunks.localBytes(h.id());
+        if (local != null) {
+          f.complete(local);
+        }
+      }
+      List<Hint> toFetch = new ArrayList<>();
+      claimed.forEach((h, f) -> {
+        if (!f.isDone()) {
+          toFetch.add(h);
+        }
+      });
+      for (List<Hint> sub : runs(toFetch)) {
+        fetchRun(sub, claimed);
+      }
+    } catch (RuntimeException e) {
+      claimed.values().forEach(f -> f.completeExceptionally(e));
+      log.debug("read-ahead of evicted chunks failed: {}", e.getMessage());
+    } finally {
+      claimed.forEach((h, f) -> {
+        f.completeExceptionally(new IllegalStateException("read-ahead stopped"));
+        inflight.remove(ByteBuffer.wrap(h.id()), f);
+      });
+    }
+  }
+
+  /** One ranged GET for back-to-back records; each chunk is verified on its own. */
+  private void fetchRun(List<Hint> sub, Map<Hint, CompletableFuture<byte[]>> claimed) {
+    List<byte[]> stored = null;
+    if (sub.size() > 1) {
+      try {
+        stored = fetchRunOnce(sub);
+      } catch (ObjectStoreException e) {
+        // Already retried with back-off: the cloud is away, and so it is for each record.
+        BlockDeviceException failure = new BlockDeviceException(e.code().retryable()
+            ? BlockDeviceException.Kind.NOT_READY
+            : BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
+            "cannot read an evicted chunk from the cloud: " + e.code(), e);
+        for (Hint h : sub) {
+          claimed.get(h).completeExceptionally(failure);
+        }
+        return;
+      } catch (RuntimeException e) {
+        // A record that does not open: read them one by one, so only the bad one fails.
+        log.debug("a run of {} records did not open; reading them one by one", sub.size());
+      }
+    }
+    for (int i = 0; i < sub.size(); i++) {
+      Hint h = sub.get(i);
+      CompletableFuture<byte[]> f = claimed.get(h);
+      try {
+        byte[] s;
+        if (stored == null) {
+          s = fetchVerified(h.id(), h.pack(), h.recordIndex(), h.offset(), h.length());
+        } else {
+          s = stored.get(i);
+          try {
+            chunks.verify(h.id(), s);
+          } catch (BlockDeviceException e) {
+            integrityFailure("does not match its chunk ID");
+            throw e;
+          }
+          counters.coldReads.increment();
+          meters.coldRead();
+        }
+        chunks.reinsert(h.id(), s);
+        f.complete(s);
+      } catch (RuntimeException e) {
+        f.completeExceptionally(e);
+      }
+    }
+  }
+
+  /** The opened records of {@code sub}, with one ranged GET (counted as one request). */
+  private List<byte[]> fetchRunOnce(List<Hint> sub) {
+    PackRecord p = chunks.pack(sub.get(0).pack());
+    if (p == null) {
+      throw new IllegalStateException("the pack of an evicted chunk is unknown");
+    }
+    List<PackEntry> entries = new ArrayList<>(sub.size());
+    long bytes = 0;
+    for (Hint h : sub) {
+      entries.add(new PackEntry(ChunkId.of(h.id()), h.recordIndex(), h.offset(), h.length()));
+      bytes += h.length();
+    }
+    long t0 = System.nanoTime();
+    List<byte[]> stored;
+    try {
+      stored = tier.fetchRun(new PackRef(p.packId(), p.keyId(), p.salt()), entries);
+    } catch (ObjectStoreException e) {
+      counters.readErrors.increment();
+      meters.request(System.nanoTime() - t0, true);
+      noteError("cold read", e);
+      throw e;
+    }
+    timed(t0);
+    counters.bytesDown.add(bytes);
+    meters.downloaded(bytes);
+    return stored;
   }
 
   private byte[] fetchVerified(byte[] chunkId, long packNumber, int recordIndex, long offset,
@@ -1043,6 +1236,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     engine.setColdReader(null);
     engine.setSpaceReclaimer(null);
     scheduler.shutdownNow();
+    readAheadPlanner.shutdownNow();
     readAhead.shutdownNow();
     // An interrupted upload leaves its chunks dirty (they are committed only after a
     // confirmed put), so stopping at once is safe; the next start uploads them again.
