@@ -79,7 +79,7 @@ class CloudFaultsIT {
 
   /**
    * Below the SDK's retry policy (it sees these as real failures and retries them): one request
-   * in {@code every} fails, in rotation, with 503, a timeout before it is sent, or a timeout
+   * in {@code every} (cold reads included) fails, in rotation, with 503, a timeout before it is sent, or a timeout
    * after the service answered (the answer is lost, whatever the service did). The first pack
    * upload always loses its answer, so a put that succeeded unseen is always exercised.
    */
@@ -89,6 +89,7 @@ class CloudFaultsIT {
     final AtomicInteger lostRequests = new AtomicInteger();
     final AtomicInteger lostAnswers = new AtomicInteger();
     final AtomicInteger lostPackPutAnswers = new AtomicInteger();
+    final AtomicInteger onRangedGets = new AtomicInteger();
     private final int every;
 
     Faults(int every) {
@@ -105,6 +106,9 @@ class CloudFaultsIT {
       int n = seen.incrementAndGet();
       if (n % every != 0) {
         return next.process();
+      }
+      if (req.getHttpMethod() == HttpMethod.GET && req.getHeaders().getValue("x-ms-range") != null) {
+        onRangedGets.incrementAndGet(); // cold reads, one record or a read-ahead run
       }
       switch ((n / every) % 3) {
         case 0:
@@ -162,7 +166,7 @@ class CloudFaultsIT {
       Volume v = f.engine.createVolume(VolumeSpec.of("vol", 256L * MIB));
       byte[] data = random(72 * MIB, 51);
       write(v, 0, data);
-      Faults faults = new Faults(5);
+      Faults faults = new Faults(4);
       HalfWrittenPackPuts halves = new HalfWrittenPackPuts();
       f.tier.close();
       f.tier = CloudTierService.start(f.engine, f.keys, config, f.dir, false,
@@ -212,14 +216,15 @@ class CloudFaultsIT {
       assertEquals(List.of(), f.problems());
 
       System.err.printf("faults injected over %d requests: %d x 503, %d requests lost, %d "
-          + "answers lost (%d of pack uploads), %d of %d pack uploads cut to half; %d failed "
-          + "sync(s) retried%n", faults.seen.get(), faults.busy.get(), faults.lostRequests.get(),
-          faults.lostAnswers.get(), faults.lostPackPutAnswers.get(), halves.truncated.get(),
-          halves.packPuts.get(), failedSyncs);
+          + "answers lost (%d of pack uploads), %d on cold reads, %d of %d pack uploads cut to "
+          + "half; %d failed sync(s) retried%n", faults.seen.get(), faults.busy.get(),
+          faults.lostRequests.get(), faults.lostAnswers.get(), faults.lostPackPutAnswers.get(),
+          faults.onRangedGets.get(), halves.truncated.get(), halves.packPuts.get(), failedSyncs);
       assertTrue(faults.busy.get() > 0, "503s injected");
       assertTrue(faults.lostRequests.get() > 0, "timed-out requests injected");
       assertTrue(faults.lostAnswers.get() > 0, "timed-out answers injected");
       assertTrue(faults.lostPackPutAnswers.get() > 0, "a pack upload's answer was lost");
+      assertTrue(faults.onRangedGets.get() > 0, "cold reads met faults");
       assertTrue(halves.truncated.get() >= 2, "half-written pack uploads injected");
       assertTrue(halves.packPuts.get() >= halves.truncated.get() + 3,
           "each half-written upload was sent again whole");
