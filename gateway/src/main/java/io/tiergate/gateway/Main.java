@@ -117,6 +117,10 @@ public final class Main {
                 --pack-tier Hot|Cool|Cold  --tier-after 1h  --bandwidth-limit 20MB/s
                 --upload-parallelism 2   --cache-high-watermark 90%
                 --cache-low-watermark 80%  --gc-grace 1h
+              A store set later with Set-CloudCredential or 'tiergate setup' (kept in
+              DATA-DIR/admin/cloud.conf) replaces --cloud, --azure-connection-string-file
+              and --container; the Set-BandwidthLimit default and the weekly schedule
+              (DATA-DIR/admin/bandwidth.json) replace --bandwidth-limit.
 
           tiergate New-Volume -Name NAME -Size SIZE [-ChunkSize SIZE] [-Pinned] [--data-dir DIR]
               Creates a thin volume (exported as iqn.2026-11.io.tiergate:NAME, LUN 0, when
