@@ -279,6 +279,35 @@ class CloudCredentialIT {
 
   @Test
   @Order(3)
+  void aSasTokenForTheSameContainerIsAcceptedToo() throws Exception {
+    var service = new com.azure.storage.blob.BlobServiceClientBuilder()
+        .endpoint(endpoint("tgone"))
+        .credential(new com.azure.storage.common.StorageSharedKeyCredential("tgone", KEY1))
+        .buildClient();
+    String sas = service.generateAccountSas(
+        new com.azure.storage.common.sas.AccountSasSignatureValues(
+            java.time.OffsetDateTime.now().plusDays(1),
+            com.azure.storage.common.sas.AccountSasPermission.parse("rwdlac"),
+            com.azure.storage.common.sas.AccountSasService.parse("b"),
+            com.azure.storage.common.sas.AccountSasResourceType.parse("sco")));
+    sasSignature = sas.replaceFirst(".*sig=", "").replaceFirst("&.*", "");
+    Result r = cli(sas, "Set-CloudCredential", "-SasTokenFile", "-", "-StorageAccountName",
+        "tgone", "-BlobEndpoint", endpoint("tgone"), "-Container", "vault", "-Json", dd());
+    assertEquals(0, r.code(), r.err());
+    assertEquals("tgone", r.json().get("account"), r.out());
+    assertTrue(Files.readString(data.resolve("admin/cloud-connection-string"))
+        .contains("SharedAccessSignature="));
+    assertArrayEquals(written, readBackCold(), "cold reads through the SAS");
+    // Back to the rotated key for what follows.
+    Result back = cli(null, "Set-CloudCredential", "-ConnectionStringFile",
+        tmp.resolve("rotated.txt").toString(), "-Container", "vault", dd());
+    assertEquals(0, back.code(), back.err());
+  }
+
+  static String sasSignature = "";
+
+  @Test
+  @Order(4)
   void aWrongKeyAnEmptyAccountOrAnEmptyContainerAreRefused() throws Exception {
     Path wrong = secretFile("wrong.txt", WRONG);
     Result bad = cli(null, "Set-CloudCredential", "-StorageAccountName", "tgone",
@@ -315,7 +344,7 @@ class CloudCredentialIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   @SuppressWarnings("unchecked")
   void theCredentialsOutliveARestartAndNoKeyIsShownAnywhere() throws Exception {
     Result events = cli(null, "Get-Event", "-Limit", "1000", "-Category", "audit", "-Json", dd());
@@ -349,7 +378,9 @@ class CloudCredentialIT {
     everything.append(String.join("\n", answers));
     assertTrue(everything.toString().contains("cloud tier switched to"),
         "the log was captured at info level");
-    for (String key : List.of(KEY1, KEY2, KEY3, WRONG)) {
+    assertTrue(sasSignature.length() > 20, "a SAS was issued");
+    for (String key : List.of(KEY1, KEY2, KEY3, WRONG, sasSignature,
+        java.net.URLDecoder.decode(sasSignature, StandardCharsets.UTF_8))) {
       assertFalse(everything.toString().contains(key), "a key leaked");
       assertFalse(everything.toString().contains(key.substring(0, 24)), "part of a key leaked");
     }
@@ -366,7 +397,7 @@ class CloudCredentialIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void setupTestsTheCloudBeforeSavingItUnattended() throws Exception {
     Path fresh = tmp.resolve("fresh");
     Path wrong = secretFile("wrong2.txt", WRONG);
@@ -405,7 +436,7 @@ class CloudCredentialIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void theWizardReportsAWrongKeyAndAsksAgain() throws Exception {
     Path dir = tmp.resolve("interactive");
     Deque<String> lines = new ArrayDeque<>(List.of("3", "tgone", endpoint("tgone"), "typed",
