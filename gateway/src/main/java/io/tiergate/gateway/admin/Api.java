@@ -769,6 +769,9 @@ final class Api {
         // only once it holds: a refused or failed switch leaves the saved settings alone.
         match = cloud.replaceStore(next, store, Duration.ofSeconds(30),
             () -> CloudSettings.save(dataDir, creds, base));
+      } catch (ObjectStoreException e) {
+        store.close();
+        throw cloudRefused(creds, e);
       } catch (RuntimeException | InterruptedException e) {
         store.close();
         throw e;
@@ -779,8 +782,8 @@ final class Api {
       }
       audit(req, who, "changed the cloud credentials: now " + creds.describe() + " (was "
           + before + "); tested reachable"
-          + (check.match().packsKnown() > 0 ? ", holds this appliance's "
-              + check.match().packsKnown() + " packs" : ", no data in the cloud yet"));
+          + (match.packsKnown() > 0 ? ", holds this appliance's " + match.packsKnown()
+              + " pack(s)" : ", no data in the cloud yet"));
     }
     Map<String, Object> out = new LinkedHashMap<>(service.cloudState());
     out.put("changed", true);
