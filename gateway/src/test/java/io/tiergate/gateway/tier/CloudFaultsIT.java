@@ -81,7 +81,8 @@ class CloudFaultsIT {
    * Below the SDK's retry policy (it sees these as real failures and retries them): one request
    * in {@code every} (cold reads included) fails, in rotation, with 503, a timeout before it is sent, or a timeout
    * after the service answered (the answer is lost, whatever the service did). The first pack
-   * upload always loses its answer, so a put that succeeded unseen is always exercised.
+   * upload the service stores always loses its answer, so a put that succeeded unseen (and
+   * meets its own object when the SDK tries again) is always exercised.
    */
   static final class Faults implements HttpPipelinePolicy {
     final AtomicInteger seen = new AtomicInteger();
@@ -89,6 +90,7 @@ class CloudFaultsIT {
     final AtomicInteger lostRequests = new AtomicInteger();
     final AtomicInteger lostAnswers = new AtomicInteger();
     final AtomicInteger lostPackPutAnswers = new AtomicInteger();
+    final AtomicInteger lostStoredPackPuts = new AtomicInteger();
     final AtomicInteger onRangedGets = new AtomicInteger();
     private final int every;
 
@@ -99,9 +101,16 @@ class CloudFaultsIT {
     @Override
     public Mono<HttpResponse> process(HttpPipelineCallContext ctx, HttpPipelineNextPolicy next) {
       HttpRequest req = ctx.getHttpRequest();
-      if (isPackPut(req) && lostPackPutAnswers.compareAndSet(0, 1)) {
-        lostAnswers.incrementAndGet();
-        return loseAnswer(next);
+      if (isPackPut(req) && lostStoredPackPuts.get() == 0) {
+        return next.process().flatMap(r -> {
+          if (r.getStatusCode() != 201 || !lostStoredPackPuts.compareAndSet(0, 1)) {
+            return Mono.just(r);
+          }
+          lostAnswers.incrementAndGet();
+          lostPackPutAnswers.incrementAndGet();
+          r.close();
+          return Mono.error(new TimeoutException("injected: the answer came too late"));
+        });
       }
       int n = seen.incrementAndGet();
       if (n % every != 0) {
@@ -223,7 +232,7 @@ class CloudFaultsIT {
       assertTrue(faults.busy.get() > 0, "503s injected");
       assertTrue(faults.lostRequests.get() > 0, "timed-out requests injected");
       assertTrue(faults.lostAnswers.get() > 0, "timed-out answers injected");
-      assertTrue(faults.lostPackPutAnswers.get() > 0, "a pack upload's answer was lost");
+      assertEquals(1, faults.lostStoredPackPuts.get(), "a stored pack upload's answer was lost");
       assertTrue(faults.onRangedGets.get() > 0, "cold reads met faults");
       assertTrue(halves.truncated.get() >= 2, "half-written pack uploads injected");
       assertTrue(halves.packPuts.get() >= halves.truncated.get() + 3,
