@@ -9,6 +9,7 @@ import io.tiergate.gateway.kv.Keys;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The chunk store as the cloud tier sees it: dirty chunks to upload, the commit that marks a
@@ -72,6 +73,14 @@ public final class ChunkTierStore {
    * pack filled in this order keeps neighbouring blocks together.
    */
   public List<DirtyChunk> dirtyChunks(long usedBefore, long maxBytes) {
+    return dirtyChunks(usedBefore, maxBytes, id -> false);
+  }
+
+  /**
+   * Like {@link #dirtyChunks(long, long)}, passing over the chunks {@code skip} accepts (chunks
+   * already on their way to the cloud): they count nothing and their bytes are not read.
+   */
+  public List<DirtyChunk> dirtyChunks(long usedBefore, long maxBytes, Predicate<byte[]> skip) {
     engine.flushHeat();
     record Cand(byte[] id, long used, long volume, long index) {}
     List<Cand> chosen = new ArrayList<>();
@@ -81,6 +90,9 @@ public final class ChunkTierStore {
           TierIndex.through(TierIndex.DIRTY, usedBefore))) {
         for (; it.valid() && bytes < maxBytes; it.next()) {
           byte[] k = it.key();
+          if (skip.test(TierIndex.id(k))) {
+            continue;
+          }
           byte[] v = it.value();
           chosen.add(new Cand(TierIndex.id(k), TierIndex.order(k), Keys.getLong(v, 0),
               Keys.getLong(v, 8)));

@@ -28,11 +28,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -52,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * The gateway's cloud tier: uploads cold dirty chunks in packs, evicts clean chunks under local
  * pressure, reads evicted chunks back, and collects dead packs.
  *
- * <p>Upload: a pass takes the dirty chunks of no pinned volume whose last write is older than
+ * <p>Upload: a pass takes the dirty chunks of no pinned volume whose last use (read or write) is older than
  * {@code tier-after} (all of them for a sync), cuts them into packs of at most 32 MiB (16-32 MiB
  * when there is that much; a sync sends the remainder too) and keeps {@code upload-parallelism}
  * uploads going under the shared bandwidth limit with no barrier between packs: while they
@@ -283,7 +286,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     return total > 0 && p.deadBytes() > REPACK_DEAD_SHARE * total;
   }
 
-  /** Stored bytes of dirty chunks: what is waiting for the cloud (a scan). */
+  /** Stored bytes of dirty chunks: what is waiting for the cloud (a counter read). */
   public long dirtyBytes() {
     return chunks.dirtyBytes();
   }
@@ -368,35 +371,26 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       Semaphore slots = new Semaphore(parallel);
       // Chunks of packs sealed or uploading in this pass: still dirty until their commit, so a
       // selection returns them again and must skip them.
-      Map<ByteBuffer, Integer> onTheWay = new HashMap<>();
-      long onTheWayBytes = 0;
+      Set<ByteBuffer> onTheWay = new HashSet<>();
       boolean more = true;
       while (more && !closed && failure.get() == null) {
-        // Packs ended before this selection are committed (or failed) in what it reads.
+        // Packs that have ended are committed (or failed, which ends the pass) before this
+        // selection reads: their chunks are no longer dirty, so nothing needs to skip them.
         List<PackJob> ended = jobs.stream().filter(j -> j.ended).toList();
-        long want = onTheWayBytes + PACK_MAX;
-        List<ChunkTierStore.DirtyChunk> selected = chunks.dirtyChunks(writtenBefore, want);
-        long selectedBytes = 0;
-        for (ChunkTierStore.DirtyChunk c : selected) {
-          selectedBytes += c.stored().length;
-        }
-        more = selectedBytes >= want; // cut short: more may be waiting
         for (PackJob j : ended) {
           for (byte[] id : j.ids) {
-            Integer len = onTheWay.remove(ByteBuffer.wrap(id));
-            onTheWayBytes -= len == null ? 0 : len;
+            onTheWay.remove(ByteBuffer.wrap(id));
           }
         }
         jobs.removeAll(ended);
-        List<ChunkTierStore.DirtyChunk> fresh = new ArrayList<>(selected.size());
+        // Chunks on the way are skipped by the selection itself, so it reads no bytes of them.
+        List<ChunkTierStore.DirtyChunk> fresh = chunks.dirtyChunks(writtenBefore, PACK_MAX,
+            id -> onTheWay.contains(ByteBuffer.wrap(id)));
         long freshBytes = 0;
-        for (ChunkTierStore.DirtyChunk c : selected) {
-          if (!onTheWay.containsKey(ByteBuffer.wrap(c.id()))) {
-            fresh.add(c);
-            freshBytes += c.stored().length;
-          }
+        for (ChunkTierStore.DirtyChunk c : fresh) {
+          freshBytes += c.stored().length;
         }
-        selected = null;
+        more = freshBytes >= PACK_MAX; // cut short: more may be waiting
         if (fresh.isEmpty()) {
           break;
         }
@@ -416,10 +410,9 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
           for (ChunkTierStore.DirtyChunk c : p) {
             records.add(new CloudTier.Record(ChunkId.of(c.id()), c.stored()));
             ids.add(c.id());
-            onTheWay.put(ByteBuffer.wrap(c.id()), c.stored().length);
+            onTheWay.add(ByteBuffer.wrap(c.id()));
             bytes += c.stored().length;
           }
-          onTheWayBytes += bytes;
           p = null;
           // Sealing here overlaps the uploads in flight; the plaintext is dropped once sealed.
           CloudTier.SealedPack sealed = t.seal(records);
@@ -765,7 +758,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    */
   static List<List<Hint>> runs(List<Hint> hints) {
     List<Hint> sorted = new ArrayList<>(hints);
-    sorted.sort(java.util.Comparator.comparingLong(Hint::pack).thenComparingLong(Hint::offset));
+    sorted.sort(Comparator.comparingLong(Hint::pack).thenComparingLong(Hint::offset));
     List<List<Hint>> runs = new ArrayList<>();
     List<Hint> cur = new ArrayList<>();
     long end = -1;
@@ -799,7 +792,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    * claimed chunks still lie back to back come with one ranged GET.
    */
   private void fetchRunShared(List<Hint> run) {
-    Map<Hint, CompletableFuture<byte[]>> claimed = new java.util.LinkedHashMap<>();
+    Map<Hint, CompletableFuture<byte[]>> claimed = new LinkedHashMap<>();
     try {
       for (Hint h : run) {
         if (closed) {
@@ -1143,7 +1136,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    */
   public StoreMatch match(ObjectStore candidate) {
     List<ChunkTierStore.PackInfo> mine = chunks.packs();
-    java.util.Set<String> there = new java.util.HashSet<>();
+    Set<String> there = new HashSet<>();
     if (!mine.isEmpty()) {
       for (ObjectStore.ObjectInfo o : candidate.list("packs/")) {
         there.add(o.name());
