@@ -127,8 +127,8 @@ public final class AdminService implements AutoCloseable {
 
     @Override
     public void coldRead() {
-      // The hit ratio counts read commands; a command may need several chunks from the cloud
-      // (and read-ahead fetches some unasked), so cold chunk reads are not cache misses here.
+      // The hit ratio is fed per chunk by the engine's read observer, which sees local and cold
+      // chunks alike; counting here too would count read-ahead fetches nobody asked for.
     }
 
     @Override
