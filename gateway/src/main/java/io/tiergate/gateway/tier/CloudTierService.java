@@ -34,9 +34,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,8 +47,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -55,17 +60,17 @@ import org.slf4j.LoggerFactory;
  * The gateway's cloud tier: uploads cold dirty chunks in packs, evicts clean chunks under local
  * pressure, reads evicted chunks back, and collects dead packs.
  *
- * <p>Upload: a pass takes the dirty chunks of no pinned volume whose last use (read or write) is older than
- * {@code tier-after} (all of them for a sync), cuts them into packs of at most 32 MiB (16-32 MiB
- * when there is that much; a sync sends the remainder too) and keeps {@code upload-parallelism}
- * uploads going under the shared bandwidth limit with no barrier between packs: while they
- * run, the pass thread selects and seals the next pack (sealing computes the Content-MD5 as it
- * goes), and hands it to the first uploader that frees up. Chunks already sealed or on the
- * wire are still dirty, so each selection skips them. Only after {@link CloudTier#upload}
- * returned (the pack is durable) are the chunks' new state and location committed, in one
- * synced batch. A failed upload leaves its chunks dirty: nothing is marked
- * clean that is not in the cloud, and the next pass tries again. The records are the chunks'
- * stored bytes (header and LZ4 payload), so a cold read needs no re-encoding.
+ * <p>Upload: a pass takes the dirty chunks of no pinned volume whose last use (read or write) is
+ * older than {@code tier-after} (all of them for a sync), cuts them into packs of at most 32 MiB
+ * (16-32 MiB when there is that much; a sync sends the remainder too) and keeps {@code
+ * upload-parallelism} uploads going under the shared bandwidth limit with no barrier between packs:
+ * while they run, the pass thread selects and seals the next pack (sealing computes the Content-MD5
+ * as it goes), and hands it to the first uploader that frees up. Chunks already sealed or on the
+ * wire are still dirty, so each selection skips them. Only after {@link CloudTier#upload} returned
+ * (the pack is durable) are the chunks' new state and location committed, in one synced batch. A
+ * failed upload leaves its chunks dirty: nothing is marked clean that is not in the cloud, and the
+ * next pass tries again. The records are the chunks' stored bytes (header and LZ4 payload), so a
+ * cold read needs no re-encoding.
  *
  * <p>Eviction: above the high watermark of the local capacity, clean chunks are evicted
  * coldest first down to the low watermark; dirty chunks never are.
@@ -111,12 +116,12 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private final ConcurrentHashMap<ByteBuffer, CompletableFuture<byte[]>> inflight =
       new ConcurrentHashMap<>();
   private final ExecutorService uploaders;
-  private final java.util.concurrent.ThreadPoolExecutor readAhead;
+  private final ThreadPoolExecutor readAhead;
   /** Read-ahead hints not yet planned into runs, and the one thread that plans them. */
-  private final java.util.concurrent.ConcurrentLinkedQueue<Hint> hints =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
-  private final java.util.concurrent.atomic.AtomicBoolean planning =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final ConcurrentLinkedQueue<Hint> hints =
+      new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean planning =
+      new AtomicBoolean();
   private final ExecutorService readAheadPlanner;
   private final ScheduledExecutorService scheduler;
   private volatile long capacityOverride;
@@ -143,12 +148,12 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       return t;
     });
     // Read-ahead is best effort: a full queue drops the hint, the reader fetches itself.
-    this.readAhead = new java.util.concurrent.ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS,
-        new java.util.concurrent.ArrayBlockingQueue<>(256), r -> {
+    this.readAhead = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(256), r -> {
           Thread t = new Thread(r, "tiergate-read-ahead");
           t.setDaemon(true);
           return t;
-        }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
+        }, new ThreadPoolExecutor.DiscardPolicy());
     this.readAhead.allowCoreThreadTimeOut(true);
     this.readAheadPlanner = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "tiergate-read-ahead-plan");
@@ -683,7 +688,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     if (running != null) {
       try {
         return running.join();
-      } catch (java.util.concurrent.CompletionException e) {
+      } catch (CompletionException e) {
         throw e.getCause() instanceof RuntimeException r ? r : e;
       }
     }
