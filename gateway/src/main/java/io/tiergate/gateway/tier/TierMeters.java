@@ -28,7 +28,10 @@ public interface TierMeters {
   void gc(long pendingPacks, long reclaimedBytes);
 
   /** Reports nothing. */
-  TierMeters NONE = new TierMeters() {
+  TierMeters NONE = new Silent();
+
+  /** Reports nothing; a base for meters that want only some of the reports. */
+  class Silent implements TierMeters {
     @Override
     public void request(long nanos, boolean failed) {}
 
@@ -49,5 +52,5 @@ public interface TierMeters {
 
     @Override
     public void gc(long pendingPacks, long reclaimedBytes) {}
-  };
+  }
 }
