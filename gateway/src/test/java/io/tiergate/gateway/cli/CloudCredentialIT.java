@@ -12,8 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,8 +60,7 @@ class CloudCredentialIT {
 
   @TempDir
   static Path tmp;
-  static Process azurite;
-  static int azuritePort;
+  static Azurite azurite;
   static Process gateway;
   static Path data;
   static Path log;
@@ -84,7 +81,7 @@ class CloudCredentialIT {
   }
 
   static String endpoint(String account) {
-    return "http://127.0.0.1:" + azuritePort + "/" + account;
+    return "http://127.0.0.1:" + azurite.port() + "/" + account;
   }
 
   static String connectionString(String account, String key) {
@@ -92,23 +89,10 @@ class CloudCredentialIT {
         + ";BlobEndpoint=" + endpoint(account) + ";";
   }
 
-  /**
-   * Azurite with custom accounts. The shared starter cannot pass {@code AZURITE_ACCOUNTS}, so
-   * this starts the same installed binary the same way, with that variable set.
-   */
   @BeforeAll
   static void start() throws Exception {
-    Path bin = Azurite.findRepoRoot().resolve("tools/azurite/node_modules/.bin/azurite-blob");
-    assertTrue(Files.isExecutable(bin), "Azurite is not installed at " + bin + ": run ./test");
-    azuritePort = Azurite.freePort();
-    Path loc = Files.createDirectories(tmp.resolve("azurite"));
-    ProcessBuilder pb = new ProcessBuilder(bin.toString(), "--blobHost", "127.0.0.1",
-        "--blobPort", String.valueOf(azuritePort), "--location", loc.toString(),
-        "--disableTelemetry", "--silent", "--skipApiVersionCheck")
-        .redirectErrorStream(true).redirectOutput(loc.resolve("azurite.out").toFile());
-    pb.environment().put("AZURITE_ACCOUNTS", "tgone:" + KEY1 + ":" + KEY2 + ";tgtwo:" + KEY3);
-    azurite = pb.start();
-    waitForPort(azuritePort, azurite);
+    azurite = new Azurite(tmp.resolve("azurite"))
+        .accounts("tgone:" + KEY1 + ":" + KEY2 + ";tgtwo:" + KEY3).start();
     data = tmp.resolve("gw");
     Files.writeString(tmp.resolve("passphrase"), PASSPHRASE + "\n");
     log = tmp.resolve("gateway.log");
@@ -119,23 +103,8 @@ class CloudCredentialIT {
   static void stop() throws Exception {
     stopGateway();
     if (azurite != null) {
-      azurite.destroy();
-      azurite.waitFor(10, TimeUnit.SECONDS);
+      azurite.close();
     }
-  }
-
-  static void waitForPort(int port, Process p) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      assertTrue(p.isAlive(), "process exited");
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return;
-      } catch (IOException e) {
-        Thread.sleep(100);
-      }
-    }
-    throw new AssertionError("nothing listens on " + port);
   }
 
   static void startGateway() throws Exception {

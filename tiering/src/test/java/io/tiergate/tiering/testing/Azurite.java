@@ -25,6 +25,7 @@ public final class Azurite implements AutoCloseable {
 
   private final Path location;
   private final int port;
+  private String accounts;
   private Process process;
 
   public Azurite(Path location) throws IOException {
@@ -36,6 +37,15 @@ public final class Azurite implements AutoCloseable {
     this.port = port;
   }
 
+  /**
+   * Custom accounts for the emulator, in the form of its {@code AZURITE_ACCOUNTS} variable
+   * ({@code name1:key1[:key2];name2:key3}); takes effect at the next {@link #start}.
+   */
+  public Azurite accounts(String accounts) {
+    this.accounts = accounts;
+    return this;
+  }
+
   /** Starts the emulator and waits until it accepts connections. */
   public Azurite start() throws IOException, InterruptedException {
     Path bin = findRepoRoot().resolve("tools/azurite/node_modules/.bin/azurite-blob");
@@ -43,15 +53,18 @@ public final class Azurite implements AutoCloseable {
       throw new IllegalStateException("Azurite is not installed at " + bin + ": run ./test");
     }
     Files.createDirectories(location);
-    process =
+    ProcessBuilder pb =
         new ProcessBuilder(
                 List.of(
                     bin.toString(), "--blobHost", "127.0.0.1", "--blobPort", Integer.toString(port),
                     "--location", location.toString(), "--disableTelemetry", "--silent",
                     "--skipApiVersionCheck"))
             .redirectErrorStream(true)
-            .redirectOutput(location.resolve("azurite.out").toFile())
-            .start();
+            .redirectOutput(location.resolve("azurite.out").toFile());
+    if (accounts != null) {
+      pb.environment().put("AZURITE_ACCOUNTS", accounts);
+    }
+    process = pb.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
