@@ -1,29 +1,25 @@
 package io.tiergate.gateway.engine;
 
+import static io.tiergate.gateway.engine.EngineData.random;
+import static io.tiergate.gateway.engine.EngineData.read;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.tiergate.iscsi.spi.BlockDeviceException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Chunk states and cloud locations: commit of a pack, eviction, cold reads through a {@link
- * ColdReader}, dead bytes on overwrite, pinned references. A map stands in for the cloud; the
- * cloud itself is exercised by the tier package's integration tests.
+ * ColdReader}, dead bytes on overwrite, pinned references. A {@link FakeCloud} stands in for the
+ * cloud; the cloud itself is exercised by the tier package's integration tests.
  */
 class ChunkTierStoreTest {
   private static final int CHUNK = 64 << 10;
@@ -31,35 +27,7 @@ class ChunkTierStoreTest {
   @TempDir
   Path dir;
 
-  /** A fake cloud: sealed "records" are the stored bytes themselves. */
-  private final Map<ByteBuffer, byte[]> cloud = new HashMap<>();
-
-  private long tierAll(ChunkTierStore t) {
-    List<ChunkTierStore.DirtyChunk> dirty = t.dirtyChunks(Long.MAX_VALUE, Long.MAX_VALUE);
-    List<ChunkTierStore.Placement> ps = new ArrayList<>();
-    long off = 0;
-    int i = 0;
-    for (ChunkTierStore.DirtyChunk d : dirty) {
-      cloud.put(ByteBuffer.wrap(d.id()), d.stored());
-      ps.add(new ChunkTierStore.Placement(d.id(), i++, off, d.stored().length + 16));
-      off += d.stored().length + 16;
-    }
-    return t.commitPack(new PackRecord(new byte[16], 1, new byte[16], off, false, 0), ps, -1);
-  }
-
-  private static byte[] random(int len, long seed) {
-    byte[] b = new byte[len];
-    new Random(seed).nextBytes(b);
-    return b;
-  }
-
-  private static byte[] read(Volume v, long lba, int blocks) {
-    ByteBuf out = Unpooled.buffer(blocks * 512);
-    v.read(lba, blocks, out);
-    byte[] b = new byte[out.readableBytes()];
-    out.readBytes(b);
-    return b;
-  }
+  private final FakeCloud cloud = new FakeCloud();
 
   @Test
   void tierEvictAndReadBackCold() {
@@ -70,7 +38,7 @@ class ChunkTierStoreTest {
       ChunkTierStore t = engine.tierStore();
       long local = t.localBytes();
       assertEquals(local, t.dirtyBytes());
-      long pack = tierAll(t);
+      long pack = cloud.commitAllDirty(t);
       assertEquals(0, t.dirtyBytes());
       assertEquals(local, t.localBytes());
       Invariants.assertHold(engine);
@@ -87,7 +55,7 @@ class ChunkTierStoreTest {
       engine.setColdReader((id, packNumber, index, offset, length) -> {
         assertEquals(pack, packNumber);
         fetches.incrementAndGet();
-        byte[] stored = cloud.get(ByteBuffer.wrap(id));
+        byte[] stored = cloud.get(id);
         t.reinsert(id, stored);
         return stored;
       });
@@ -115,10 +83,10 @@ class ChunkTierStoreTest {
       Volume v = engine.createVolume(VolumeSpec.of("v", 64L * CHUNK));
       v.write(0, Unpooled.wrappedBuffer(random(CHUNK, 3)), false);
       ChunkTierStore t = engine.tierStore();
-      tierAll(t);
+      cloud.commitAllDirty(t);
       t.evict(Long.MAX_VALUE);
       engine.setColdReader((id, p, i, o, l) -> {
-        byte[] b = cloud.get(ByteBuffer.wrap(id)).clone();
+        byte[] b = cloud.get(id).clone();
         b[b.length / 2] ^= 1;
         return b;
       });
@@ -137,7 +105,7 @@ class ChunkTierStoreTest {
       tiered.write(0, Unpooled.wrappedBuffer(shared), false);
       tiered.write(128, Unpooled.wrappedBuffer(random(CHUNK, 5)), false);
       ChunkTierStore t = engine.tierStore();
-      tierAll(t);
+      cloud.commitAllDirty(t);
       t.evict(Long.MAX_VALUE);
       Invariants.assertHold(engine);
       // The pinned volume writes content that is evicted: it comes home, clean.

@@ -1,5 +1,7 @@
 package io.tiergate.gateway.engine;
 
+import static io.tiergate.gateway.engine.EngineData.random;
+import static io.tiergate.gateway.engine.EngineData.read;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.tiergate.gateway.kv.Column;
 import io.tiergate.gateway.kv.Keys;
@@ -20,10 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -48,42 +46,22 @@ class TierIndexTest {
   @TempDir
   Path dir;
 
-  private final Map<ByteBuffer, byte[]> cloud = new HashMap<>();
-
-  private static byte[] random(int len, long seed) {
-    byte[] b = new byte[len];
-    new Random(seed).nextBytes(b);
-    return b;
-  }
-
-  private static byte[] read(Volume v, long lba, int blocks) {
-    ByteBuf out = Unpooled.buffer(blocks * 512);
-    v.read(lba, blocks, out);
-    byte[] b = new byte[out.readableBytes()];
-    out.readBytes(b);
-    return b;
-  }
+  private final FakeCloud cloud = new FakeCloud();
 
   private static void writeChunk(Volume v, long index, long seed) {
     v.write(index * CHUNK / 512, Unpooled.wrappedBuffer(random(CHUNK, seed)), false);
   }
 
+  /** Volume "v" of {@code chunks} chunks, the first {@code written} of them random bytes. */
+  private static Volume volumeWithData(BlockEngine engine, long chunks, int written, long seed) {
+    Volume v = engine.createVolume(VolumeSpec.of("v", chunks * CHUNK));
+    v.write(0, Unpooled.wrappedBuffer(random(written * CHUNK, seed)), false);
+    return v;
+  }
+
   private byte[] idAt(BlockEngine engine, Volume v, long index) {
     return engine.store().get(Column.BLOCKMAP,
         Layout.blockKey(v.info().id(), Layout.LIVE_EPOCH, index));
-  }
-
-  /** Uploads (into the map standing in for the cloud) the given dirty chunks as one pack. */
-  private long commit(ChunkTierStore t, List<ChunkTierStore.DirtyChunk> dirty) {
-    List<ChunkTierStore.Placement> ps = new ArrayList<>();
-    long off = 0;
-    int i = 0;
-    for (ChunkTierStore.DirtyChunk d : dirty) {
-      cloud.put(ByteBuffer.wrap(d.id()), d.stored());
-      ps.add(new ChunkTierStore.Placement(d.id(), i++, off, d.stored().length + 16));
-      off += d.stored().length + 16;
-    }
-    return t.commitPack(new PackRecord(new byte[16], 1, new byte[16], off, false, 0), ps, -1);
   }
 
   private static Set<ByteBuffer> ids(List<ChunkTierStore.DirtyChunk> dirty) {
@@ -133,8 +111,7 @@ class TierIndexTest {
   @Test
   void aSequentialWriteComesBackInLbaOrder() {
     try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
-      Volume v = engine.createVolume(VolumeSpec.of("v", 512L * CHUNK));
-      v.write(0, Unpooled.wrappedBuffer(random(256 * CHUNK, 7)), false);
+      Volume v = volumeWithData(engine, 512, 256, 7);
       List<ChunkTierStore.DirtyChunk> dirty =
           engine.tierStore().dirtyChunks(Long.MAX_VALUE, Long.MAX_VALUE);
       assertEquals(256, dirty.size());
@@ -166,7 +143,7 @@ class TierIndexTest {
           "the read chunk is not idle");
       Invariants.assertHold(engine);
 
-      commit(t, t.dirtyChunks(Long.MAX_VALUE, Long.MAX_VALUE));
+      cloud.commitAllDirty(t);
       Thread.sleep(5);
       read(v, 0, CHUNK / 512); // hit in the decoded-chunk cache: still a use
       long one = engine.store().get(Column.CHUNKDATA, hot).length;
@@ -250,9 +227,9 @@ class TierIndexTest {
 
       // One command of four chunks that are only in the cloud: four misses, not one.
       ChunkTierStore t = engine.tierStore();
-      commit(t, t.dirtyChunks(Long.MAX_VALUE, Long.MAX_VALUE));
+      cloud.commitAllDirty(t);
       t.evict(Long.MAX_VALUE);
-      engine.setColdReader((id, p, i, o, l) -> cloud.get(ByteBuffer.wrap(id)));
+      engine.setColdReader(cloud.reader());
       assertArrayEquals(other, read(w, 0, 4 * CHUNK / 512));
       assertArrayEquals(new long[] {16, 4}, seen);
       assertEquals(80.0, stats.cacheHitPercent(), 1e-9);
@@ -263,8 +240,7 @@ class TierIndexTest {
   @Test
   void theVerifierCatchesAnIndexThatDisagrees() {
     try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
-      Volume v = engine.createVolume(VolumeSpec.of("v", 64L * CHUNK));
-      v.write(0, Unpooled.wrappedBuffer(random(4 * CHUNK, 5)), false);
+      Volume v = volumeWithData(engine, 64, 4, 5);
       KvStore kv = engine.store();
       byte[] key;
       byte[] value;
@@ -318,7 +294,7 @@ class TierIndexTest {
       // Sixteen chunks in a pack, eight of them evicted; eight stay dirty.
       List<ChunkTierStore.DirtyChunk> first = t.dirtyChunks(Long.MAX_VALUE, Long.MAX_VALUE)
           .subList(0, 16);
-      pack = commit(t, first);
+      pack = cloud.commit(t, first);
       packed = first.size();
       t.evict(8L * first.get(0).stored().length);
       dirtyBytes = t.dirtyBytes();
@@ -339,7 +315,7 @@ class TierIndexTest {
       assertEquals(8, t.dirtyChunks(Long.MAX_VALUE, Long.MAX_VALUE).size());
       assertEquals(8L * (in.get(0).sealedLength() - 16), t.evict(Long.MAX_VALUE));
       Volume v = engine.volume("v");
-      engine.setColdReader((id, p, i, o, l) -> cloud.get(ByteBuffer.wrap(id)));
+      engine.setColdReader(cloud.reader());
       assertArrayEquals(data, read(v, 0, data.length / 512));
       Invariants.assertHold(engine);
     }

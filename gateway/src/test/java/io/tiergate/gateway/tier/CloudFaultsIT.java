@@ -1,7 +1,7 @@
 package io.tiergate.gateway.tier;
 
-import static io.tiergate.gateway.tier.TierFixture.random;
-import static io.tiergate.gateway.tier.TierFixture.read;
+import static io.tiergate.gateway.engine.EngineData.random;
+import static io.tiergate.gateway.engine.EngineData.read;
 import static io.tiergate.gateway.tier.TierFixture.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,11 +21,9 @@ import io.tiergate.gateway.engine.Volume;
 import io.tiergate.gateway.engine.VolumeSpec;
 import io.tiergate.tiering.CloudTier;
 import io.tiergate.tiering.PackRef;
-import io.tiergate.tiering.store.AzureBlobObjectStore;
 import io.tiergate.tiering.store.BandwidthLimiter;
 import io.tiergate.tiering.store.ObjectStore;
-import io.tiergate.tiering.testing.Azurite;
-import java.nio.file.Files;
+import io.tiergate.tiering.testing.StatusResponse;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -33,9 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
 
@@ -54,22 +51,8 @@ class CloudFaultsIT {
   @TempDir
   Path dir;
 
-  private Azurite azurite;
-  private CloudConfig config;
-
-  @BeforeEach
-  void start() throws Exception {
-    azurite = new Azurite(dir.resolve("azurite")).start();
-    Path cs = dir.resolve("azure.txt");
-    Files.writeString(cs, azurite.connectionString());
-    config = CloudConfig.defaults().with("cloud", "azure")
-        .with("azureconnectionstringfile", cs.toString()).with("container", "faults-it");
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    azurite.close();
-  }
+  @RegisterExtension
+  final AzuriteCloud cloud = new AzuriteCloud(() -> dir, "faults-it");
 
   private static boolean isPackPut(HttpRequest r) {
     String path = r.getUrl().getPath();
@@ -122,7 +105,7 @@ class CloudFaultsIT {
       switch ((n / every) % 3) {
         case 0:
           busy.incrementAndGet();
-          return Mono.just(new StatusOnlyResponse(req, 503));
+          return Mono.just(new StatusResponse(req, 503));
         case 1:
           lostRequests.incrementAndGet();
           return Mono.error(new TimeoutException("injected: no answer in time"));
@@ -171,14 +154,14 @@ class CloudFaultsIT {
 
   @Test
   void faultsOnEveryKindOfRequestAreRetriedAndNothingIsLostOrCleanTooEarly() throws Exception {
-    try (TierFixture f = new TierFixture(dir.resolve("gw"), config, EngineConfig.small())) {
+    try (TierFixture f = new TierFixture(dir.resolve("gw"), cloud.config(), EngineConfig.small())) {
       Volume v = f.engine.createVolume(VolumeSpec.of("vol", 256L * MIB));
       byte[] data = random(72 * MIB, 51);
       write(v, 0, data);
       Faults faults = new Faults(4);
       HalfWrittenPackPuts halves = new HalfWrittenPackPuts();
       f.tier.close();
-      f.tier = CloudTierService.start(f.engine, f.keys, config, f.dir, false,
+      f.tier = CloudTierService.start(f.engine, f.keys, cloud.config(), f.dir, false,
           List.of(halves, faults));
 
       // Sync until done: a sync that gives up leaves its chunks dirty for the next one.
@@ -196,9 +179,7 @@ class CloudFaultsIT {
 
       // Every pack a clean chunk may point at is in the container, whole (its size) and
       // authentic (its sealed trailer opens and indexes it); and nothing else is there.
-      try (ObjectStore raw = AzureBlobObjectStore.builder()
-          .connectionString(azurite.connectionString()).container("faults-it")
-          .createContainer(false).build()) {
+      try (ObjectStore raw = cloud.rawStore()) {
         Map<String, Long> inCloud = new HashMap<>();
         for (ObjectStore.ObjectInfo o : raw.list("packs/")) {
           inCloud.put(o.name(), o.size());

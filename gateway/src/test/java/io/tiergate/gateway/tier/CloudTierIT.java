@@ -1,7 +1,7 @@
 package io.tiergate.gateway.tier;
 
-import static io.tiergate.gateway.tier.TierFixture.random;
-import static io.tiergate.gateway.tier.TierFixture.read;
+import static io.tiergate.gateway.engine.EngineData.random;
+import static io.tiergate.gateway.engine.EngineData.read;
 import static io.tiergate.gateway.tier.TierFixture.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,19 +17,15 @@ import io.tiergate.gateway.engine.Volume;
 import io.tiergate.gateway.engine.VolumeSpec;
 import io.tiergate.iscsi.spi.BlockDeviceException;
 import io.tiergate.tiering.PackRef;
-import io.tiergate.tiering.store.AzureBlobObjectStore;
 import io.tiergate.tiering.store.ObjectStore;
-import io.tiergate.tiering.testing.Azurite;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,31 +39,12 @@ class CloudTierIT {
   @TempDir
   Path dir;
 
-  private Azurite azurite;
-  private CloudConfig config;
-
-  @BeforeEach
-  void start() throws Exception {
-    azurite = new Azurite(dir.resolve("azurite")).start();
-    Path cs = dir.resolve("azure.txt");
-    Files.writeString(cs, azurite.connectionString());
-    config = CloudConfig.defaults().with("cloud", "azure")
-        .with("azureconnectionstringfile", cs.toString()).with("container", "tier-it");
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    azurite.close();
-  }
-
-  private ObjectStore rawStore() {
-    return AzureBlobObjectStore.builder().connectionString(azurite.connectionString())
-        .container("tier-it").build();
-  }
+  @RegisterExtension
+  final AzuriteCloud cloud = new AzuriteCloud(() -> dir, "tier-it");
 
   @Test
   void roundTripThroughColdReadsAndARestartRevealingNothing() throws Exception {
-    try (TierFixture f = new TierFixture(dir.resolve("gw"), config, EngineConfig.small())) {
+    try (TierFixture f = new TierFixture(dir.resolve("gw"), cloud.config(), EngineConfig.small())) {
       Volume v = f.engine.createVolume(VolumeSpec.of("finance-ledger", 256L * MIB));
       byte[] marker = "TIERGATE-MARKER-c0ffee".getBytes();
       byte[] data = random(24 * MIB, 11);
@@ -100,13 +77,13 @@ class CloudTierIT {
       assertArrayEquals(data, read(f.engine.volume("finance-ledger"), 0, data.length / 512));
       assertEquals(List.of(), f.problems());
 
-      Scan.assertAbsent(azurite.location(), marker, "finance-ledger".getBytes(), ids);
+      Scan.assertAbsent(cloud.azurite().location(), marker, "finance-ledger".getBytes(), ids);
     }
   }
 
   @Test
   void anOutageMidSyncLosesNothingAndMarksNothingCleanEarly() throws Exception {
-    try (TierFixture f = new TierFixture(dir.resolve("gw"), config.with("uploadparallelism",
+    try (TierFixture f = new TierFixture(dir.resolve("gw"), cloud.config().with("uploadparallelism",
         "1").with("bandwidthlimit", "40MiB/s"), EngineConfig.small())) {
       Volume v = f.engine.createVolume(VolumeSpec.of("vol", 256L * MIB));
       byte[] data = random(96 * MIB, 12);
@@ -119,16 +96,16 @@ class CloudTierIT {
         }
       });
       Thread.sleep(700);
-      azurite.stop();
+      cloud.azurite().stop();
       // While the cloud is away, every chunk marked clean has its pack in the cloud's list
       // as of its restart, which is checked below; local reads keep working meanwhile.
       assertArrayEquals(java.util.Arrays.copyOf(data, MIB), read(v, 0, MIB / 512));
       Thread.sleep(2000);
-      azurite.start();
+      cloud.azurite().start();
       assertEquals(96 * 16, sync.get(120, TimeUnit.SECONDS));
       assertEquals(0, f.tier.dirtyBytes());
-      Set<String> inCloud = rawStore().list("packs/").stream().map(ObjectStore.ObjectInfo::name)
-          .collect(Collectors.toSet());
+      Set<String> inCloud = cloud.rawStore().list("packs/").stream()
+          .map(ObjectStore.ObjectInfo::name).collect(Collectors.toSet());
       for (ChunkTierStore.PackInfo p : f.engine.tierStore().packs()) {
         String name = new PackRef(p.record().packId(), p.record().keyId(), p.record().salt())
             .objectName();
@@ -142,13 +119,13 @@ class CloudTierIT {
 
   @Test
   void aFlippedByteInAStoredPackFailsTheReadAndIsCounted() throws Exception {
-    try (TierFixture f = new TierFixture(dir.resolve("gw"), config, EngineConfig.small())) {
+    try (TierFixture f = new TierFixture(dir.resolve("gw"), cloud.config(), EngineConfig.small())) {
       Volume v = f.engine.createVolume(VolumeSpec.of("vol", 64L * MIB));
       byte[] data = random(2 * MIB, 13);
       write(v, 0, data);
       f.tier.sync();
       f.tier.evictAll();
-      ObjectStore raw = rawStore();
+      ObjectStore raw = cloud.rawStore();
       String name = raw.list("packs/").get(0).name();
       byte[] pack = raw.get(name);
       pack[pack.length / 4] ^= 0x01;
@@ -165,11 +142,11 @@ class CloudTierIT {
 
   @Test
   void passphraseChangeRewrapsOnlyAndTheOldOneStopsWorkingInTheCloud() throws Exception {
-    try (TierFixture f = new TierFixture(dir.resolve("gw"), config, EngineConfig.small())) {
+    try (TierFixture f = new TierFixture(dir.resolve("gw"), cloud.config(), EngineConfig.small())) {
       Volume v = f.engine.createVolume(VolumeSpec.of("vol", 64L * MIB));
       write(v, 0, random(4 * MIB, 14));
       f.tier.sync();
-      ObjectStore raw = rawStore();
+      ObjectStore raw = cloud.rawStore();
       List<ObjectStore.ObjectInfo> packsBefore = raw.list("packs/");
       byte[] packBytes = raw.get(packsBefore.get(0).name());
       byte[] cloudRing = f.tier.tier().metadata().latestKeyRing().orElseThrow();
@@ -196,9 +173,9 @@ class CloudTierIT {
   void aDiskFullOfDirtyChunksWithTheCloudAwayFailsWritesClearlyAndLosesNothing()
       throws Exception {
     EngineConfig small = EngineConfig.small().withCapacity(8L * MIB);
-    try (TierFixture f = new TierFixture(dir.resolve("gw"), config, small)) {
+    try (TierFixture f = new TierFixture(dir.resolve("gw"), cloud.config(), small)) {
       Volume v = f.engine.createVolume(VolumeSpec.of("vol", 256L * MIB));
-      azurite.stop();
+      cloud.azurite().stop();
       byte[] data = random(6 * MIB, 16);
       write(v, 0, data);
       long t0 = System.nanoTime();
@@ -210,7 +187,7 @@ class CloudTierIT {
       assertArrayEquals(data, read(v, 0, data.length / 512));
       assertEquals(List.of(), f.problems());
       // The cloud returns: the same write now succeeds once uploads make room.
-      azurite.start();
+      cloud.azurite().start();
       write(v, (16L * MIB) / 512, random(6 * MIB, 17));
       assertArrayEquals(data, read(v, 0, data.length / 512));
       assertEquals(List.of(), f.problems());
@@ -219,7 +196,7 @@ class CloudTierIT {
 
   @Test
   void gcDeletesMostlyDeadPacksAfterTheGraceAndKeepsEveryLiveChunk() throws Exception {
-    try (TierFixture f = new TierFixture(dir.resolve("gw"), config.with("gcgrace", "1s"),
+    try (TierFixture f = new TierFixture(dir.resolve("gw"), cloud.config().with("gcgrace", "1s"),
         EngineConfig.small())) {
       Volume v = f.engine.createVolume(VolumeSpec.of("vol", 256L * MIB));
       byte[] data = random(20 * MIB, 18);
@@ -232,7 +209,7 @@ class CloudTierIT {
       System.arraycopy(fresh, 0, data, 0, fresh.length);
       java.util.Arrays.fill(data, 14 * MIB, 16 * MIB, (byte) 0);
       f.tier.sync();
-      ObjectStore raw = rawStore();
+      ObjectStore raw = cloud.rawStore();
       List<String> before = raw.list("packs/").stream().map(ObjectStore.ObjectInfo::name)
           .toList();
       assertEquals(2, before.size());
@@ -257,18 +234,18 @@ class CloudTierIT {
 
   @Test
   void aGatewayStartsWhileTheCloudIsAwayAndTiersOnceItReturns() throws Exception {
-    try (TierFixture f = new TierFixture(dir.resolve("gw"), config, EngineConfig.small())) {
+    try (TierFixture f = new TierFixture(dir.resolve("gw"), cloud.config(), EngineConfig.small())) {
       f.tier.close();
-      azurite.stop();
+      cloud.azurite().stop();
       long t0 = System.nanoTime();
-      f.tier = CloudTierService.start(f.engine, f.keys, config, f.dir, true);
+      f.tier = CloudTierService.start(f.engine, f.keys, cloud.config(), f.dir, true);
       assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0) < 30, "start waits not");
       Volume v = f.engine.createVolume(VolumeSpec.of("vol", 64L * MIB));
       byte[] data = random(2 * MIB, 20);
       write(v, 0, data);
       assertThrows(IllegalStateException.class, f.tier::sync);
       assertArrayEquals(data, read(v, 0, data.length / 512), "served from local meanwhile");
-      azurite.start();
+      cloud.azurite().start();
       assertEquals(32, f.tier.sync());
       f.tier.evictAll();
       assertArrayEquals(data, read(v, 0, data.length / 512));

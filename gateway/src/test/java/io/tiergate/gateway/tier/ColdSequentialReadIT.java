@@ -1,7 +1,7 @@
 package io.tiergate.gateway.tier;
 
-import static io.tiergate.gateway.tier.TierFixture.random;
-import static io.tiergate.gateway.tier.TierFixture.read;
+import static io.tiergate.gateway.engine.EngineData.random;
+import static io.tiergate.gateway.engine.EngineData.read;
 import static io.tiergate.gateway.tier.TierFixture.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,14 +12,11 @@ import com.azure.core.http.policy.HttpPipelinePolicy;
 import io.tiergate.gateway.engine.EngineConfig;
 import io.tiergate.gateway.engine.Volume;
 import io.tiergate.gateway.engine.VolumeSpec;
-import io.tiergate.tiering.testing.Azurite;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,22 +32,8 @@ class ColdSequentialReadIT {
   @TempDir
   Path dir;
 
-  private Azurite azurite;
-  private CloudConfig config;
-
-  @BeforeEach
-  void start() throws Exception {
-    azurite = new Azurite(dir.resolve("azurite")).start();
-    Path cs = dir.resolve("azure.txt");
-    Files.writeString(cs, azurite.connectionString());
-    config = CloudConfig.defaults().with("cloud", "azure")
-        .with("azureconnectionstringfile", cs.toString()).with("container", "sequential");
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    azurite.close();
-  }
+  @RegisterExtension
+  final AzuriteCloud cloud = new AzuriteCloud(() -> dir, "sequential");
 
   @Test
   void aSequentialColdReadTakesFewRangedGetsPerGiB() throws Exception {
@@ -62,9 +45,10 @@ class ColdSequentialReadIT {
       }
       return next.process();
     };
-    try (TierFixture f = new TierFixture(dir.resolve("gw"), config, EngineConfig.small())) {
+    try (TierFixture f = new TierFixture(dir.resolve("gw"), cloud.config(), EngineConfig.small())) {
       f.tier.close();
-      f.tier = CloudTierService.start(f.engine, f.keys, config, f.dir, false, List.of(counter));
+      f.tier = CloudTierService.start(f.engine, f.keys, cloud.config(), f.dir, false,
+          List.of(counter));
       Volume v = f.engine.createVolume(VolumeSpec.of("vol", 64L * MIB));
       int size = 32 * MIB;
       byte[] data = random(size, 71);

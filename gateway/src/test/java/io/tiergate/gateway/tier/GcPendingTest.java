@@ -1,7 +1,7 @@
 package io.tiergate.gateway.tier;
 
-import static io.tiergate.gateway.tier.TierFixture.random;
-import static io.tiergate.gateway.tier.TierFixture.read;
+import static io.tiergate.gateway.engine.EngineData.random;
+import static io.tiergate.gateway.engine.EngineData.read;
 import static io.tiergate.gateway.tier.TierFixture.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -98,24 +98,12 @@ class GcPendingTest {
   }
 
   /** Keeps the last pending-GC value reported. */
-  private record RecordingMeters(AtomicLong pending) implements TierMeters {
-    @Override
-    public void request(long nanos, boolean failed) {}
+  private static final class RecordingMeters extends TierMeters.Silent {
+    private final AtomicLong pending;
 
-    @Override
-    public void uploaded(long bytes) {}
-
-    @Override
-    public void downloaded(long bytes) {}
-
-    @Override
-    public void coldRead() {}
-
-    @Override
-    public void integrityFailure() {}
-
-    @Override
-    public void uploadQueue(long bytes) {}
+    RecordingMeters(AtomicLong pending) {
+      this.pending = pending;
+    }
 
     @Override
     public void gc(long pendingPacks, long reclaimedBytes) {

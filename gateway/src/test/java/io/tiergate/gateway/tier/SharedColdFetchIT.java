@@ -1,6 +1,6 @@
 package io.tiergate.gateway.tier;
 
-import static io.tiergate.gateway.tier.TierFixture.random;
+import static io.tiergate.gateway.engine.EngineData.random;
 import static io.tiergate.gateway.tier.TierFixture.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,8 +17,6 @@ import io.tiergate.gateway.engine.ChunkTierStore;
 import io.tiergate.gateway.engine.EngineConfig;
 import io.tiergate.gateway.engine.Volume;
 import io.tiergate.gateway.engine.VolumeSpec;
-import io.tiergate.tiering.testing.Azurite;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,9 +28,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
 
@@ -48,22 +45,8 @@ class SharedColdFetchIT {
   @TempDir
   Path dir;
 
-  private Azurite azurite;
-  private CloudConfig config;
-
-  @BeforeEach
-  void start() throws Exception {
-    azurite = new Azurite(dir.resolve("azurite")).start();
-    Path cs = dir.resolve("azure.txt");
-    Files.writeString(cs, azurite.connectionString());
-    config = CloudConfig.defaults().with("cloud", "azure")
-        .with("azureconnectionstringfile", cs.toString()).with("container", "shared-fetch");
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    azurite.close();
-  }
+  @RegisterExtension
+  final AzuriteCloud cloud = new AzuriteCloud(() -> dir, "shared-fetch");
 
   /**
    * Counts ranged GETs per range header, and holds each one back a little so that concurrent
@@ -88,10 +71,11 @@ class SharedColdFetchIT {
 
   @Test
   void readersOfOneEvictedChunkAtOnceCauseOneRangedGetAndGetTheSameBytes() throws Exception {
-    try (TierFixture f = new TierFixture(dir.resolve("gw"), config, EngineConfig.small())) {
+    try (TierFixture f = new TierFixture(dir.resolve("gw"), cloud.config(), EngineConfig.small())) {
       RangedGets gets = new RangedGets();
       f.tier.close();
-      f.tier = CloudTierService.start(f.engine, f.keys, config, f.dir, false, List.of(gets));
+      f.tier = CloudTierService.start(f.engine, f.keys, cloud.config(), f.dir, false,
+          List.of(gets));
       Volume v = f.engine.createVolume(VolumeSpec.of("vol", 64L * MIB));
       write(v, 0, random(2 * MIB, 61));
       f.tier.sync();

@@ -1,6 +1,5 @@
 package io.tiergate.gateway.tier;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.tiergate.crypto.ChunkIdHasher;
 import io.tiergate.crypto.KdfParams;
@@ -11,7 +10,6 @@ import io.tiergate.gateway.engine.EngineVerifier;
 import io.tiergate.gateway.engine.Volume;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 
 /** An engine, a key ring and a cloud tier service in a temporary directory, reopenable. */
 final class TierFixture implements AutoCloseable {
@@ -67,24 +65,6 @@ final class TierFixture implements AutoCloseable {
 
   List<String> problems() {
     return EngineVerifier.verify(engine, true);
-  }
-
-  static byte[] random(int len, long seed) {
-    byte[] b = new byte[len];
-    new Random(seed).nextBytes(b);
-    return b;
-  }
-
-  static byte[] read(Volume v, long lba, int blocks) {
-    ByteBuf out = Unpooled.buffer(blocks * 512);
-    try {
-      v.read(lba, blocks, out);
-      byte[] b = new byte[out.readableBytes()];
-      out.readBytes(b);
-      return b;
-    } finally {
-      out.release();
-    }
   }
 
   static void write(Volume v, long lba, byte[] data) {

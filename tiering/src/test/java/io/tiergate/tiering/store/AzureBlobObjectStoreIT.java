@@ -10,6 +10,7 @@ import com.azure.core.http.HttpPipelineNextPolicy;
 import com.azure.core.http.HttpResponse;
 import com.azure.core.http.policy.HttpPipelinePolicy;
 import io.tiergate.tiering.testing.Azurite;
+import io.tiergate.tiering.testing.StatusResponse;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.UUID;

@@ -1,4 +1,4 @@
-package io.tiergate.tiering.store;
+package io.tiergate.tiering.testing;
 
 import com.azure.core.http.HttpHeaders;
 import com.azure.core.http.HttpRequest;
@@ -9,10 +9,10 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** An empty HTTP response with just a status, for injecting faults into the SDK pipeline. */
-final class StatusResponse extends HttpResponse {
+public final class StatusResponse extends HttpResponse {
   private final int status;
 
-  StatusResponse(HttpRequest request, int status) {
+  public StatusResponse(HttpRequest request, int status) {
     super(request);
     this.status = status;
   }
