@@ -70,8 +70,8 @@ final class Cmdlets {
 
   static final List<Cmdlet> ALL = new ArrayList<>();
 
-  /** Where a cloud credential comes from; secrets from files, stdin (-) or a prompt only. */
-  private static final List<Param> CREDENTIAL_PARAMS = List.of(
+  /** Where an Azure credential comes from; secrets from files, stdin (-) or a prompt only. */
+  private static final List<Param> AZURE_CREDENTIAL_PARAMS = List.of(
       p("ConnectionStringFile", "String", "file holding the Azure connection string ('-': "
           + "read it from standard input)"),
       p("StorageAccountName", "String", "storage account name (with an access key or SAS)"),
@@ -79,8 +79,20 @@ final class Cmdlets {
           + " prompted for when missing)"),
       p("SasTokenFile", "String", "file holding a SAS token ('-': standard input)"),
       p("BlobEndpoint", "String", "blob service URL when not ACCOUNT.blob.core.windows.net"),
-      p("Container", "String", "blob container (default tiergate)"),
-      p("Directory", "String", "a local directory instead of Azure"));
+      p("Container", "String", "blob container (default tiergate)"));
+
+  /** A cloud store: Azure credentials, or a local directory. */
+  private static final List<Param> CREDENTIAL_PARAMS = concat(AZURE_CREDENTIAL_PARAMS,
+      List.of(p("Directory", "String", "a local directory instead of Azure")));
+
+  @SafeVarargs
+  private static List<Param> concat(List<Param>... parts) {
+    List<Param> all = new ArrayList<>();
+    for (List<Param> p : parts) {
+      all.addAll(p);
+    }
+    return List.copyOf(all);
+  }
 
   private static Param p(String name, String type, String help) {
     return new Param(name, type, false, false, help);
@@ -221,21 +233,15 @@ final class Cmdlets {
         List.of(), List.of("./tiergate Clear-Cache"), Actions.cloud("POST", "/api/v1/cloud/evict"));
     add("Invoke-SetupWizard", "First-boot setup: admin password, passphrase, cloud tier "
         + "(tested before it is saved), network settings.",
-        List.of(p("AdminPassword", "String", "admin password (12+ characters)"),
+        concat(List.of(p("AdminPassword", "String", "admin password (12+ characters)"),
             p("Passphrase", "String", "passphrase that protects every key"),
             p("PassphraseFile", "String", "where to keep the passphrase (default DATA/passphrase)"),
             p("IscsiListen", "String", "iSCSI portal host:port (default 0.0.0.0:3260)"),
             p("AdminListen", "String", "admin API host:port (default 127.0.0.1:8080)"),
             p("Cloud", "String", "Local (a directory, the default) or Azure"),
-            p("CloudDirectory", "String", "directory for -Cloud Local (default DATA/cloud)"),
-            p("ConnectionStringFile", "String", "file holding the Azure connection string "
-                + "('-': standard input)"),
-            p("StorageAccountName", "String", "Azure storage account (with a key or SAS)"),
-            p("StorageAccountKeyFile", "String", "file holding the access key ('-': stdin)"),
-            p("SasTokenFile", "String", "file holding a SAS token ('-': stdin)"),
-            p("BlobEndpoint", "String", "blob service URL when not ACCOUNT.blob.core.windows.net"),
-            p("Container", "String", "blob container (default tiergate)"),
-            p("NonInteractive", "Switch", "never prompt; fail when a value is missing")),
+            p("CloudDirectory", "String", "directory for -Cloud Local (default DATA/cloud)")),
+            AZURE_CREDENTIAL_PARAMS,
+            List.of(p("NonInteractive", "Switch", "never prompt; fail when a value is missing"))),
         List.of("./tiergate setup",
             "./tiergate Invoke-SetupWizard -AdminPassword '...' -Passphrase '...' "
                 + "-IscsiListen 0.0.0.0:3260 -AdminListen 0.0.0.0:8443 -NonInteractive",
