@@ -9,6 +9,10 @@ import java.util.Map;
  * Decoded chunk images by chunk ID, bounded in bytes: repeated reads of hot chunks skip the
  * store lookup, its checksum and decompression.
  *
+ * <p>Admission is the reader's choice: {@link Volume} keeps the images of chunks it read in part
+ * (small reads come back for the neighbouring blocks) and not of chunks read whole by one
+ * command, so a sequential stream larger than the cache does not churn it, and costs no insert.
+ *
  * <p>Correctness: a chunk ID names its content (a keyed hash of the plaintext), so an entry can
  * never be stale; nothing is ever invalidated, only evicted. Concurrency: sixteen shards, each
  * an access-ordered map under its own lock, evicting least recently used images past its share

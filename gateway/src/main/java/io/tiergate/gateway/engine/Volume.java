@@ -172,7 +172,11 @@ public final class Volume implements BlockDevice {
         if (img == null) {
           img = new byte[cs];
           decode(data.get(next++), img);
-          cache.put(id, img);
+          // A chunk read in part is likely read again soon (the rest of it, or the same blocks);
+          // one read whole is usually a stream passing by, which would only push out hot images.
+          if (b - a < cs) {
+            cache.put(id, img);
+          }
         }
         sink.data(img, (int) (a - chunkStart), (int) (b - a));
       }
