@@ -207,7 +207,7 @@ public final class Gateway implements AutoCloseable {
   public void ensureDemoVolume() {
     if (engine.listVolumes().isEmpty()) {
       engine.createVolume(VolumeSpec.of(DEMO_VOLUME, DEMO_SIZE));
-      log.info("created demo volume {} ({} thin)", DEMO_VOLUME, Sizes.format(DEMO_SIZE));
+      log.info("created demo volume {} ({} thin)", DEMO_VOLUME, ByteSizes.format(DEMO_SIZE));
     }
   }
 

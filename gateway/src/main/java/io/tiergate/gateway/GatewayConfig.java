@@ -98,7 +98,7 @@ public record GatewayConfig(Path dataDir, String iscsiHost, int iscsiPort, Strin
       case "passphrasefile" -> new GatewayConfig(dataDir, iscsiHost, iscsiPort, adminListen,
           Path.of(value), capacityBytes, cloud);
       case "capacity" -> new GatewayConfig(dataDir, iscsiHost, iscsiPort, adminListen,
-          passphraseFile, Sizes.parse(value), cloud);
+          passphraseFile, ByteSizes.parse(value), cloud);
       default -> {
         CloudConfig c = cloud.with(key, value);
         if (c == null) {

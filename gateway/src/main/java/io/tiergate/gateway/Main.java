@@ -229,7 +229,7 @@ public final class Main {
         : "not serving (" + config.adminListen() + ")"));
     out.println("  targets (LUN 0 each):");
     for (VolumeInfo v : gateway.engine().listVolumes()) {
-      out.println("    " + GatewayConfig.iqn(v.name()) + "  " + Sizes.format(v.sizeBytes())
+      out.println("    " + GatewayConfig.iqn(v.name()) + "  " + ByteSizes.format(v.sizeBytes())
           + " thin" + (v.pinned() ? ", pinned" : ""));
     }
     String first = GatewayConfig.iqn(gateway.engine().listVolumes().get(0).name());
@@ -256,14 +256,14 @@ public final class Main {
     if (name == null || size == null) {
       throw new UsageException("New-Volume needs -Name and -Size");
     }
-    int chunk = opts.containsKey("chunksize") ? Math.toIntExact(Sizes.parse(opts.get("chunksize")))
+    int chunk = opts.containsKey("chunksize") ? Math.toIntExact(ByteSizes.parse(opts.get("chunksize")))
         : VolumeSpec.DEFAULT_CHUNK_SIZE;
-    VolumeSpec spec = new VolumeSpec(name.toLowerCase(Locale.ROOT), Sizes.parse(size), chunk,
+    VolumeSpec spec = new VolumeSpec(name.toLowerCase(Locale.ROOT), ByteSizes.parse(size), chunk,
         Boolean.parseBoolean(opts.getOrDefault("pinned", "false")));
     try (Gateway g = Gateway.open(config(opts))) {
       VolumeInfo v = g.engine().createVolume(spec).info();
-      out.println("Created volume " + v.name() + ": " + Sizes.format(v.sizeBytes()) + " thin, "
-          + Sizes.format(v.chunkSize()) + " chunks" + (v.pinned() ? ", pinned" : ", tiered")
+      out.println("Created volume " + v.name() + ": " + ByteSizes.format(v.sizeBytes()) + " thin, "
+          + ByteSizes.format(v.chunkSize()) + " chunks" + (v.pinned() ? ", pinned" : ", tiered")
           + ", target " + GatewayConfig.iqn(v.name()) + " LUN 0");
     }
     return 0;
@@ -277,13 +277,13 @@ public final class Main {
       for (VolumeInfo v : vols) {
         SpaceUsage u = g.engine().usage(v.name());
         out.printf(Locale.ROOT, "%-20s %12s %12s %7.2fx %7.2fx %s%n", v.name(),
-            Sizes.format(v.sizeBytes()), Sizes.format(u.logicalBytes()), u.dedupRatio(),
+            ByteSizes.format(v.sizeBytes()), ByteSizes.format(u.logicalBytes()), u.dedupRatio(),
             u.compressionRatio(), GatewayConfig.iqn(v.name()));
       }
       SpaceUsage all = g.engine().usage();
       out.printf(Locale.ROOT, "Appliance: %s written, %s stored, dedup %.2fx, compression %.2fx,"
-          + " %s on disk%n", Sizes.format(all.logicalBytes()), Sizes.format(all.storedBytes()),
-          all.dedupRatio(), all.compressionRatio(), Sizes.format(all.diskBytes()));
+          + " %s on disk%n", ByteSizes.format(all.logicalBytes()), ByteSizes.format(all.storedBytes()),
+          all.dedupRatio(), all.compressionRatio(), ByteSizes.format(all.diskBytes()));
     }
     return 0;
   }

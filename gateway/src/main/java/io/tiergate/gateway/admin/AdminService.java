@@ -1,5 +1,6 @@
 package io.tiergate.gateway.admin;
 
+import io.tiergate.gateway.ByteSizes;
 import io.tiergate.gateway.admin.EventLog.Severity;
 import io.tiergate.gateway.engine.BlockEngine;
 import io.tiergate.gateway.engine.SpaceUsage;

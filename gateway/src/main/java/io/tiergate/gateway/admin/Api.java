@@ -3,6 +3,7 @@ package io.tiergate.gateway.admin;
 import io.tiergate.crypto.CryptoException;
 import io.tiergate.crypto.KeyRing;
 import io.tiergate.crypto.PassphrasePolicy;
+import io.tiergate.gateway.ByteSizes;
 import io.tiergate.gateway.admin.AccessControl.Principal;
 import io.tiergate.gateway.admin.EventLog.Severity;
 import io.tiergate.gateway.admin.HttpExchange.Request;

@@ -8,7 +8,6 @@
  * <p>{@link io.tiergate.gateway.admin.AdminService} is the one entry point: the gateway builds
  * it with an {@link io.tiergate.gateway.admin.ApplianceHost} giving access to the engine, the
  * key ring and the iSCSI portal, and starts and closes it with itself. {@link
- * io.tiergate.gateway.admin.Json} and {@link io.tiergate.gateway.admin.ByteSizes} are shared
- * with the CLI. Everything else is package-private.
+ * io.tiergate.gateway.admin.Json} is shared with the CLI. Everything else is package-private.
  */
 package io.tiergate.gateway.admin;

@@ -1,6 +1,6 @@
 package io.tiergate.gateway.cli;
 
-import io.tiergate.gateway.admin.ByteSizes;
+import io.tiergate.gateway.ByteSizes;
 import io.tiergate.gateway.admin.Json;
 import java.io.IOException;
 import java.net.URLEncoder;

@@ -1,5 +1,6 @@
 package io.tiergate.gateway.tier;
 
+import io.tiergate.gateway.ByteSizes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -42,8 +43,6 @@ public record CloudConfig(String target, Path connectionStringFile, String conta
     double highWatermark, double lowWatermark, Duration gcGrace) {
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
-  private static final Pattern RATE =
-      Pattern.compile("(\\d+)\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\\s*(/s)?");
 
   /** Defaults: local directory in the data directory, 1 h idle, unlimited bandwidth. */
   public static CloudConfig defaults() {
@@ -137,26 +136,20 @@ public record CloudConfig(String target, Path connectionStringFile, String conta
   }
 
   /**
-   * Parses a rate in bytes per second: {@code 20MB/s} (powers of 1000), {@code 16MiB/s}
-   * (powers of 1024), {@code 0} for unlimited.
+   * Parses a rate in bytes per second: a size as {@link ByteSizes#parse} reads it, with an
+   * optional {@code /s}: {@code 20MB/s} (powers of 1000), {@code 16MiB/s} (powers of 1024),
+   * {@code 0} for unlimited.
    */
   public static long parseRate(String s) {
-    Matcher m = RATE.matcher(s.trim().toLowerCase(Locale.ROOT));
-    if (!m.matches()) {
+    String t = s.trim();
+    if (t.toLowerCase(Locale.ROOT).endsWith("/s")) {
+      t = t.substring(0, t.length() - 2);
+    }
+    try {
+      return ByteSizes.parse(t);
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("not a rate: " + s + " (try 20MB/s)");
     }
-    long n = Long.parseLong(m.group(1));
-    String unit = m.group(2) == null ? "b" : m.group(2);
-    long mult = switch (unit) {
-      case "b" -> 1;
-      case "k", "kib" -> 1L << 10;
-      case "m", "mib" -> 1L << 20;
-      case "g", "gib" -> 1L << 30;
-      case "kb" -> 1000L;
-      case "mb" -> 1000_000L;
-      default -> 1000_000_000L;
-    };
-    return Math.multiplyExact(n, mult);
   }
 
   private static double parseShare(String s) {

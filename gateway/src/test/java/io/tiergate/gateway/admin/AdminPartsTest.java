@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tiergate.gateway.ByteSizes;
 import io.tiergate.gateway.admin.EventLog.Severity;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.tiergate.gateway.admin;
+package io.tiergate.gateway;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
