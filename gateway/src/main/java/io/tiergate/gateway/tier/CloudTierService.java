@@ -566,6 +566,11 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     return new PackRecord(r.packId(), r.keyId(), r.salt(), up.size(), false, 0);
   }
 
+  /** The cloud tier's reference to the pack a local pack record describes. */
+  static PackRef ref(PackRecord p) {
+    return new PackRef(p.packId(), p.keyId(), p.salt());
+  }
+
   private void timed(long t0) {
     long nanos = System.nanoTime() - t0;
     counters.requests.increment();
@@ -895,7 +900,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     long t0 = System.nanoTime();
     List<byte[]> stored;
     try {
-      stored = tier.fetchRun(new PackRef(p.packId(), p.keyId(), p.salt()), entries);
+      stored = tier.fetchRun(ref(p), entries);
     } catch (ObjectStoreException e) {
       counters.readErrors.increment();
       meters.request(System.nanoTime() - t0, true);
@@ -916,7 +921,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
           "the pack of an evicted chunk is unknown");
     }
-    PackRef ref = new PackRef(p.packId(), p.keyId(), p.salt());
+    PackRef ref = ref(p);
     long t0 = System.nanoTime();
     byte[] stored;
     try {
@@ -1007,7 +1012,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       List<PackRef> refs = new ArrayList<>();
       List<Long> numbers = new ArrayList<>();
       for (ChunkTierStore.PackInfo p : deletable) {
-        refs.add(new PackRef(p.record().packId(), p.record().keyId(), p.record().salt()));
+        refs.add(ref(p.record()));
         numbers.add(p.number());
       }
       tier.deletePacks(refs);
@@ -1149,8 +1154,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     }
     int missing = 0;
     for (ChunkTierStore.PackInfo p : mine) {
-      PackRecord r = p.record();
-      if (!there.contains(new PackRef(r.packId(), r.keyId(), r.salt()).objectName())) {
+      if (!there.contains(ref(p.record()).objectName())) {
         missing++;
       }
     }

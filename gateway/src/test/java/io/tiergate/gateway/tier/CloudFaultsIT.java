@@ -189,7 +189,7 @@ class CloudFaultsIT {
         assertTrue(packs.size() >= 3, "72 MiB makes at least three packs");
         for (ChunkTierStore.PackInfo p : packs) {
           PackRecord r = p.record();
-          PackRef ref = new PackRef(r.packId(), r.keyId(), r.salt());
+          PackRef ref = CloudTierService.ref(r);
           assertEquals(Long.valueOf(r.objectSize()), inCloud.remove(ref.objectName()),
               "a committed pack is missing or not whole in the container");
           assertTrue(!clean.readPackIndex(ref).isEmpty());

@@ -16,7 +16,6 @@ import io.tiergate.gateway.engine.EngineConfig;
 import io.tiergate.gateway.engine.Volume;
 import io.tiergate.gateway.engine.VolumeSpec;
 import io.tiergate.iscsi.spi.BlockDeviceException;
-import io.tiergate.tiering.PackRef;
 import io.tiergate.tiering.store.ObjectStore;
 import java.nio.file.Path;
 import java.util.List;
@@ -107,8 +106,7 @@ class CloudTierIT {
       Set<String> inCloud = cloud.rawStore().list("packs/").stream()
           .map(ObjectStore.ObjectInfo::name).collect(Collectors.toSet());
       for (ChunkTierStore.PackInfo p : f.engine.tierStore().packs()) {
-        String name = new PackRef(p.record().packId(), p.record().keyId(), p.record().salt())
-            .objectName();
+        String name = CloudTierService.ref(p.record()).objectName();
         assertTrue(inCloud.contains(name), "a committed pack is missing from the cloud");
       }
       assertEquals(List.of(), f.problems());
