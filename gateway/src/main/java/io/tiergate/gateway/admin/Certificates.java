@@ -1,15 +1,20 @@
 package io.tiergate.gateway.admin;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.KeyStore;
 import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -18,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -37,12 +44,31 @@ import org.slf4j.LoggerFactory;
  * The admin listener's TLS certificate: {@code admin/tls.crt} and {@code admin/tls.key} (PEM,
  * PKCS#8 key, mode 0600). An administrator may put their own there; when both are missing, a
  * self-signed ECDSA P-256 certificate valid for ten years is generated with Bouncy Castle, for
- * localhost, this host's name, the loopback addresses and the listen address.
+ * localhost, this host's name, the loopback addresses and the listen address. Clients (the CLI,
+ * tests) trust it with {@link #trusting}.
  */
-final class Certificates {
+public final class Certificates {
   private static final Logger log = LoggerFactory.getLogger(Certificates.class);
 
   private Certificates() {}
+
+  /** A TLS context that trusts exactly the certificates of a PEM file (e.g. {@code tls.crt}). */
+  public static SSLContext trusting(Path pem) throws IOException, GeneralSecurityException {
+    try (InputStream in = Files.newInputStream(pem)) {
+      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+      ks.load(null, null);
+      int i = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        ks.setCertificateEntry("tiergate-" + i++, c);
+      }
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      return ctx;
+    }
+  }
 
   /** Makes sure a certificate and key exist; returns {cert, key}. */
   static Path[] ensure(Path adminDir, String listenHost) {

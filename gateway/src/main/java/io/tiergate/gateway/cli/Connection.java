@@ -1,8 +1,8 @@
 package io.tiergate.gateway.cli;
 
+import io.tiergate.gateway.admin.Certificates;
 import io.tiergate.gateway.admin.Json;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -13,13 +13,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * How the CLI reaches a gateway's REST API: the base URL, the bearer token and the certificate
@@ -113,19 +109,8 @@ final class Connection {
   }
 
   private static SSLContext trusting(Path certificate) {
-    try (InputStream in = Files.newInputStream(certificate)) {
-      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-      ks.load(null, null);
-      int i = 0;
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        ks.setCertificateEntry("tiergate-" + i++, c);
-      }
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(ks);
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, tmf.getTrustManagers(), null);
-      return ctx;
+    try {
+      return Certificates.trusting(certificate);
     } catch (IOException | java.security.GeneralSecurityException e) {
       throw new CliException(CliException.FAILURE, "cannot load certificate " + certificate
           + ": " + e.getMessage());

@@ -38,13 +38,7 @@ final class CloudStores {
         throw new IllegalStateException(
             "--cloud azure needs --azure-connection-string-file FILE");
       }
-      String secret;
-      try {
-        secret = Files.readString(config.connectionStringFile(), StandardCharsets.UTF_8).trim();
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot read the Azure connection string file "
-            + config.connectionStringFile() + " (" + e.getClass().getSimpleName() + ")");
-      }
+      String secret = readSecret(config);
       try {
         try {
           raw = azure(config, secret, true, azurePolicies);
@@ -88,13 +82,16 @@ final class CloudStores {
     if (!config.azure()) {
       return;
     }
-    String secret;
+    azure(config, readSecret(config), true, List.of()).close();
+  }
+
+  /** The connection string in the configured file; a failure names the file, not its text. */
+  private static String readSecret(CloudConfig config) {
     try {
-      secret = Files.readString(config.connectionStringFile(), StandardCharsets.UTF_8).trim();
+      return Files.readString(config.connectionStringFile(), StandardCharsets.UTF_8).trim();
     } catch (IOException e) {
       throw new IllegalStateException("cannot read the Azure connection string file "
           + config.connectionStringFile() + " (" + e.getClass().getSimpleName() + ")");
     }
-    azure(config, secret, true, List.of()).close();
   }
 }

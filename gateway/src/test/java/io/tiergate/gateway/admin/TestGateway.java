@@ -3,7 +3,6 @@ package io.tiergate.gateway.admin;
 import io.tiergate.gateway.Gateway;
 import io.tiergate.gateway.GatewayConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,12 +11,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A real gateway for admin tests: key ring, engine, iSCSI portal and admin server on
@@ -98,17 +94,8 @@ public final class TestGateway implements AutoCloseable {
   }
 
   static SSLContext trusting(Path cert) {
-    try (InputStream in = Files.newInputStream(cert)) {
-      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-      ks.load(null, null);
-      ks.setCertificateEntry("gw", CertificateFactory.getInstance("X.509")
-          .generateCertificate(in));
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(ks);
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, tmf.getTrustManagers(), null);
-      return ctx;
+    try {
+      return Certificates.trusting(cert);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
