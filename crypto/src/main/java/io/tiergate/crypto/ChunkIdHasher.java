@@ -33,6 +33,17 @@ public final class ChunkIdHasher {
     this.key = new WipeableKey(ALGORITHM, chunkIdKey);
   }
 
+  /**
+   * A hasher under a raw 32-byte chunk-ID key (copied), for a chunk store that has no key ring:
+   * tests and tools. An appliance takes its hasher from {@link KeyRing#chunkIdHasher()}.
+   */
+  public static ChunkIdHasher withKey(byte[] chunkIdKey) {
+    if (chunkIdKey.length != 32) {
+      throw new IllegalArgumentException("a chunk-ID key is 32 bytes");
+    }
+    return new ChunkIdHasher(chunkIdKey.clone());
+  }
+
   /** The chunk ID of {@code len} bytes of {@code b} from {@code off}. */
   public ChunkId hash(byte[] b, int off, int len) {
     Objects.checkFromIndexSize(off, len, b.length);

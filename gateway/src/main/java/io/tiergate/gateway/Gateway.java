@@ -7,6 +7,7 @@ import io.tiergate.gateway.admin.AdminService;
 import io.tiergate.gateway.admin.ApplianceHost;
 import io.tiergate.gateway.admin.LocalAdmin;
 import io.tiergate.gateway.engine.BlockEngine;
+import io.tiergate.gateway.engine.ChunkHasher;
 import io.tiergate.gateway.engine.EngineConfig;
 import io.tiergate.gateway.engine.EngineException;
 import io.tiergate.gateway.engine.VolumeSpec;
@@ -96,7 +97,7 @@ public final class Gateway implements AutoCloseable {
       ChunkIdHasher ids = ring.chunkIdHasher();
       BlockEngine engine = BlockEngine.open(dir.resolve("db"),
           EngineConfig.defaults().withCapacity(config.capacityBytes()),
-          (b, off, len) -> ids.hash(b, off, len).toBytes());
+          ChunkHasher.of(ids));
       return new Gateway(config, ring, engine);
     } catch (EngineException e) {
       ring.close();

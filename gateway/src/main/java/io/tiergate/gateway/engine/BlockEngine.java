@@ -1,5 +1,7 @@
 package io.tiergate.gateway.engine;
 
+import io.tiergate.crypto.ChunkIdHasher;
+
 import io.tiergate.gateway.kv.Column;
 import io.tiergate.gateway.kv.KvBatch;
 import io.tiergate.gateway.kv.KvException;
@@ -15,7 +17,6 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -119,7 +120,7 @@ public final class BlockEngine implements AutoCloseable {
           kv.write(b, true);
         }
       }
-      return new HmacChunkHasher(key);
+      return ChunkHasher.of(ChunkIdHasher.withKey(key));
     });
   }
 
@@ -433,6 +434,14 @@ public final class BlockEngine implements AutoCloseable {
       this.len = len;
       this.id = id;
     }
+
+    /** The stored (compressed) form, encoded once on first use. */
+    byte[] encoded() {
+      if (stored == null) {
+        stored = ChunkCodec.encode(plain, off, len);
+      }
+      return stored;
+    }
   }
 
   private static final byte[] ZEROS = new byte[256 << 10];
@@ -624,25 +633,6 @@ public final class BlockEngine implements AutoCloseable {
     return storedBytes.get();
   }
 
-  /** Key for refcount-delta maps: chunk IDs by value. */
-  private record IdKey(ByteBuffer b) {
-    static IdKey of(byte[] id) {
-      return new IdKey(ByteBuffer.wrap(id));
-    }
-  }
-
-  private static final class Delta {
-    final byte[] id;
-    long refs;
-    Content content;
-    /** Chunk index of the first new mapping to this chunk in the command: its locality. */
-    long index = -1;
-
-    Delta(byte[] id) {
-      this.id = id;
-    }
-  }
-
   /**
    * Maps chunks {@code indices[0..n)} of {@code volume} to {@code contents} (null = hole) in one
    * atomic batch. The caller holds the block locks of all these chunks.
@@ -656,147 +646,28 @@ public final class BlockEngine implements AutoCloseable {
         r.reclaim(need);
       }
     }
-    List<byte[]> keys = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      keys.add(Layout.blockKey(volume.id(), Layout.LIVE_EPOCH, indices[i]));
-    }
-    List<byte[]> old = kv.multiGet(Column.BLOCKMAP, keys);
-    Map<IdKey, Delta> deltas = new LinkedHashMap<>();
-    long mappedDelta = 0;
-    boolean[] changed = new boolean[n];
-    for (int i = 0; i < n; i++) {
-      byte[] o = old.get(i);
-      Content c = contents[i];
-      if (o == null ? c == null : c != null && Arrays.equals(o, c.id)) {
-        continue;
-      }
-      changed[i] = true;
-      if (o != null) {
-        deltas.computeIfAbsent(IdKey.of(o), k -> new Delta(o)).refs--;
-        mappedDelta--;
-      }
-      if (c != null) {
-        Delta d = deltas.computeIfAbsent(IdKey.of(c.id), k -> new Delta(c.id));
-        d.refs++;
-        d.content = c;
-        if (d.index < 0) {
-          d.index = indices[i];
-        }
-        mappedDelta++;
-      }
-    }
-    if (deltas.isEmpty()) {
+    BlockMapChange change = BlockMapChange.compute(kv, volume, indices, contents, n);
+    if (change.isEmpty()) {
       if (sync) {
         kv.sync();
       }
       return;
     }
-    List<Delta> ds = new ArrayList<>(deltas.values());
-    int[] stripes = new int[ds.size()];
+    List<byte[]> ids = change.chunkIds();
+    int[] stripes = new int[ids.size()];
     for (int i = 0; i < stripes.length; i++) {
-      stripes[i] = idLocks.stripe(ds.get(i).id);
+      stripes[i] = idLocks.stripe(ids.get(i));
     }
     int[] locked = idLocks.lockAll(stripes);
     try (KvBatch batch = kv.newBatch()) {
-      List<byte[]> idList = new ArrayList<>(ds.size());
-      for (Delta d : ds) {
-        idList.add(d.id);
-      }
-      List<byte[]> records = kv.multiGet(Column.CHUNKS, idList);
-      long uniqueDelta = 0;
-      long storedDelta = 0;
-      long chunkDelta = 0;
-      long newStored = 0;
-      long now = System.currentTimeMillis();
-      for (int i = 0; i < ds.size(); i++) {
-        Delta d = ds.get(i);
-        byte[] raw = records.get(i);
-        if (d.refs == 0) {
-          continue;
-        }
-        if (raw == null) {
-          if (d.refs < 0 || d.content == null) {
-            throw new BlockDeviceException(BlockDeviceException.Kind.WRITE_ERROR,
-                "block map references a chunk that has no record");
-          }
-          Content c = d.content;
-          if (c.stored == null) {
-            c.stored = ChunkCodec.encode(c.plain, c.off, c.len);
-          }
-          ChunkRecord rec = ChunkRecord.dirty(ChunkCodec.compression(c.stored), c.len,
-              c.stored.length, d.refs, volume.pinned() ? d.refs : 0, now, volume.id(), d.index);
-          batch.put(Column.CHUNKDATA, d.id, c.stored);
-          batch.put(Column.CHUNKS, d.id, rec.encode());
-          TierIndex.update(batch, d.id, null, rec);
-          uniqueDelta += c.len;
-          storedDelta += c.stored.length;
-          newStored += c.stored.length;
-          chunkDelta++;
-        } else {
-          ChunkRecord rec = ChunkRecord.decode(raw);
-          long refs = rec.refcount() + d.refs;
-          long pinnedRefs = rec.pinnedRefs() + (volume.pinned() ? d.refs : 0);
-          if (refs < 0 || pinnedRefs < 0) {
-            throw new BlockDeviceException(BlockDeviceException.Kind.WRITE_ERROR,
-                "chunk refcount would go negative");
-          } else if (refs == 0) {
-            batch.delete(Column.CHUNKS, d.id);
-            TierIndex.update(batch, d.id, rec, null);
-            if (rec.local()) {
-              batch.delete(Column.CHUNKDATA, d.id);
-              storedDelta -= rec.storedLength();
-            }
-            if (rec.inCloud()) {
-              // Its record in the pack is now dead weight for the pack GC to reclaim.
-              batch.add(Layout.packCounterKey(rec.packNumber(), Layout.PACK_LIVE),
-                  -rec.sealedLength());
-              batch.add(Layout.packCounterKey(rec.packNumber(), Layout.PACK_DEAD),
-                  rec.sealedLength());
-            }
-            uniqueDelta -= rec.plainLength();
-            chunkDelta--;
-          } else {
-            ChunkRecord next =
-                rec.withRefs(refs, pinnedRefs, d.refs > 0 ? now : rec.lastUseMillis());
-            if (d.refs > 0) {
-              next = next.withLocality(volume.id(), d.index);
-            }
-            if (pinnedRefs > 0 && !rec.local() && d.content != null) {
-              // A pinned volume never depends on the cloud: bring the evicted bytes back home.
-              Content c = d.content;
-              if (c.stored == null) {
-                c.stored = ChunkCodec.encode(c.plain, c.off, c.len);
-              }
-              batch.put(Column.CHUNKDATA, d.id, c.stored);
-              next = next.withState(ChunkRecord.CLEAN);
-              storedDelta += rec.storedLength();
-              newStored += rec.storedLength();
-            }
-            batch.put(Column.CHUNKS, d.id, next.encode());
-            TierIndex.update(batch, d.id, rec, next);
-          }
-        }
-      }
-      if (newStored > 0 && storedBytes.get() + newStored > config.capacityBytes()) {
+      change.writeTo(kv, batch, System.currentTimeMillis());
+      long added = change.newStoredBytes();
+      if (added > 0 && storedBytes.get() + added > config.capacityBytes()) {
         throw new BlockDeviceException(BlockDeviceException.Kind.SPACE_ALLOCATION_FAILED,
             "local capacity limit reached");
       }
-      for (int i = 0; i < n; i++) {
-        if (!changed[i]) {
-          continue;
-        }
-        if (contents[i] == null) {
-          batch.delete(Column.BLOCKMAP, keys.get(i));
-        } else {
-          batch.put(Column.BLOCKMAP, keys.get(i), contents[i].id);
-        }
-      }
-      batch.add(Layout.UNIQUE_BYTES, uniqueDelta);
-      batch.add(Layout.STORED_BYTES, storedDelta);
-      batch.add(Layout.CHUNK_COUNT, chunkDelta);
-      batch.add(Layout.volumeCounterKey(volume.id(), Layout.VOL_MAPPED), mappedDelta);
       kv.write(batch, sync);
-      storedBytes.addAndGet(storedDelta);
+      storedBytes.addAndGet(change.storedBytesDelta());
     } finally {
       idLocks.unlockAll(locked);
     }

@@ -4,7 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.tiergate.gateway.engine.BlockEngine;
 import io.tiergate.gateway.engine.EngineConfig;
-import io.tiergate.gateway.engine.HmacChunkHasher;
+import io.tiergate.crypto.ChunkId;
+import io.tiergate.crypto.ChunkIdHasher;
 import io.tiergate.gateway.engine.Volume;
 import io.tiergate.gateway.engine.VolumeSpec;
 import io.tiergate.gateway.kv.Column;
@@ -58,7 +59,7 @@ public class ChunkWritePathBenchmark {
   private Volume volume;
   private KvStore rawStore;
   private Path rawDir;
-  private HmacChunkHasher hasher;
+  private ChunkIdHasher hasher;
   private final LZ4Compressor lz4 = LZ4Factory.fastestInstance().fastCompressor();
   private final byte[] lz4Out = new byte[LZ4Factory.fastestInstance().fastCompressor()
       .maxCompressedLength(CHUNK)];
@@ -80,7 +81,7 @@ public class ChunkWritePathBenchmark {
     rawStore = KvStore.open(rawDir, KvConfig.defaults());
     byte[] key = new byte[32];
     new Random(1).nextBytes(key);
-    hasher = new HmacChunkHasher(key);
+    hasher = ChunkIdHasher.withKey(key);
     random = new byte[CHUNK];
     new Random(2).nextBytes(random);
     text = new byte[CHUNK];
@@ -135,7 +136,7 @@ public class ChunkWritePathBenchmark {
   }
 
   @Benchmark
-  public byte[] hmacSha256() {
+  public ChunkId hmacSha256() {
     return hasher.hash(random, 0, CHUNK);
   }
 

@@ -5,6 +5,7 @@ import io.tiergate.crypto.ChunkIdHasher;
 import io.tiergate.crypto.KdfParams;
 import io.tiergate.crypto.KeyRing;
 import io.tiergate.gateway.engine.BlockEngine;
+import io.tiergate.gateway.engine.ChunkHasher;
 import io.tiergate.gateway.engine.EngineConfig;
 import io.tiergate.gateway.engine.EngineVerifier;
 import io.tiergate.gateway.engine.Volume;
@@ -37,7 +38,7 @@ final class TierFixture implements AutoCloseable {
     keys = KeyRing.unlock(keyRing, PASSPHRASE);
     ChunkIdHasher ids = keys.chunkIdHasher();
     engine = BlockEngine.open(dir.resolve("db"), engineConfig,
-        (b, off, len) -> ids.hash(b, off, len).toBytes());
+        ChunkHasher.of(ids));
     tier = CloudTierService.start(engine, keys, config, dir, false);
   }
 
