@@ -96,6 +96,16 @@ class ChunkIdTest {
   }
 
   @Test
+  void aHasherUnderARawKeyIsTheSameFunctionAndCopiesTheKey() throws Exception {
+    byte[] key = KEY.clone();
+    ChunkIdHasher h = ChunkIdHasher.withKey(key);
+    Arrays.fill(key, (byte) 0);
+    byte[] data = pattern(4096, 7);
+    assertArrayEquals(referenceHmac(data), h.hash(data, 0, data.length).toBytes());
+    assertThrows(IllegalArgumentException.class, () -> ChunkIdHasher.withKey(new byte[31]));
+  }
+
+  @Test
   void bufferFormsAgreeAndLeaveThePositionAlone() throws Exception {
     ChunkIdHasher h = new ChunkIdHasher(KEY.clone());
     byte[] data = pattern(4096, 3);
