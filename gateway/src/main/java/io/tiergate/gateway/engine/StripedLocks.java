@@ -6,7 +6,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A fixed array of locks chosen by hash: bounded memory whatever the number of chunks. A
  * caller that needs several takes them in ascending stripe order ({@link #lockAll}), so two
- * callers can never deadlock on one another.
+ * callers can never deadlock on one another. The engine locks block-map positions (volume,
+ * chunk index) and chunk IDs, scattered keys rather than the contiguous ranges that
+ * iscsi-target's reference devices lock, hence the hashing and the lock-a-set API.
  */
 final class StripedLocks {
   private final ReentrantLock[] locks;

@@ -42,7 +42,7 @@ public final class FileBlockDevice implements BlockDevice {
   private final int blockSize;
   private final long blockCount;
   private final DeviceIdentity identity;
-  private final StripedLocks locks = new StripedLocks(256);
+  private final ChunkRangeLocks locks = new ChunkRangeLocks(256);
 
   /**
    * Opens {@code file}, creating it (sparse) when missing and growing it to {@code sizeBytes}

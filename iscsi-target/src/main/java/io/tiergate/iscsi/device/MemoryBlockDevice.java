@@ -28,7 +28,7 @@ public final class MemoryBlockDevice implements BlockDevice {
   private final int blockSize;
   private final long blockCount;
   private final AtomicReferenceArray<byte[]> chunks;
-  private final StripedLocks locks = new StripedLocks(256);
+  private final ChunkRangeLocks locks = new ChunkRangeLocks(256);
   private final DeviceIdentity identity;
   private volatile byte[] reservations;
 

@@ -3,15 +3,17 @@ package io.tiergate.iscsi.device;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A fixed set of locks indexed by chunk number. Writes, unmaps and compare-and-writes lock the
- * stripes of the chunks they touch, in ascending stripe order so that two multi-chunk
- * operations cannot deadlock; reads take no lock.
+ * A fixed set of locks indexed by chunk number, for the reference devices of this package.
+ * Writes, unmaps and compare-and-writes lock the stripes of the contiguous chunk range they
+ * touch, in ascending stripe order so that two multi-chunk operations cannot deadlock; reads
+ * take no lock. (The gateway's engine locks chunk IDs, not ranges, and hashes them onto its
+ * stripes; it has a lock class of its own for that.)
  */
-final class StripedLocks {
+final class ChunkRangeLocks {
 
   private final ReentrantLock[] locks;
 
-  StripedLocks(int stripes) {
+  ChunkRangeLocks(int stripes) {
     locks = new ReentrantLock[stripes];
     for (int i = 0; i < stripes; i++) {
       locks[i] = new ReentrantLock();
