@@ -14,12 +14,11 @@ import io.tiergate.iscsi.spi.BlockDeviceException;
 import io.tiergate.tiering.CloudTier;
 import io.tiergate.tiering.PackRef;
 import io.tiergate.tiering.UploadedPack;
+import io.tiergate.tiering.meta.CatalogueCodec;
 import io.tiergate.tiering.pack.PackEntry;
 import io.tiergate.tiering.store.BandwidthLimiter;
 import io.tiergate.tiering.store.ObjectStore;
 import io.tiergate.tiering.store.ObjectStoreException;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -1088,24 +1087,12 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   }
 
   static byte[] catalogue(List<VolumeInfo> vols) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(1);
-      out.writeInt(vols.size());
-      for (VolumeInfo v : vols) {
-        out.writeLong(v.id());
-        out.writeUTF(v.name());
-        out.writeLong(v.sizeBytes());
-        out.writeInt(v.chunkSize());
-        out.writeBoolean(v.pinned());
-        out.writeLong(v.uuid().getMostSignificantBits());
-        out.writeLong(v.uuid().getLeastSignificantBits());
-        out.writeLong(v.createdMillis());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    List<CatalogueCodec.Entry> entries = new ArrayList<>(vols.size());
+    for (VolumeInfo v : vols) {
+      entries.add(new CatalogueCodec.Entry(v.id(), v.name(), v.sizeBytes(), v.chunkSize(),
+          v.pinned(), v.uuid(), v.createdMillis()));
     }
-    return bytes.toByteArray();
+    return CatalogueCodec.encode(entries);
   }
 
   /**
