@@ -5,6 +5,7 @@ import io.tiergate.gateway.engine.EngineException;
 import io.tiergate.gateway.engine.SpaceUsage;
 import io.tiergate.gateway.engine.VolumeInfo;
 import io.tiergate.gateway.engine.VolumeSpec;
+import io.tiergate.gateway.logging.LogSetup;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -40,7 +41,6 @@ public final class Main {
   private static final Set<String> VOLUME_OPTIONS =
       Set.of("datadir", "passphrasefile", "config", "name", "size", "chunksize", "pinned");
   private static final Set<String> FLAGS = Set.of("pinned");
-  private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
   /** The settings file in the data directory that {@code tiergate setup} writes. */
   static final String SETUP_CONFIG = "tiergate.conf";
 
@@ -63,9 +63,9 @@ public final class Main {
       return 2;
     }
     String command = args[0].toLowerCase(Locale.ROOT).replaceFirst("^-+", "");
-    if (!command.equals("run") && System.getProperty(LOG_LEVEL) == null) {
+    if (!command.equals("run")) {
       // One-shot commands print their result; the service's progress log would bury it.
-      System.setProperty(LOG_LEVEL, "warn");
+      LogSetup.quiet();
     }
     // Every Verb-Noun cmdlet, setup and shell belong to the admin CLI; New-Volume and
     // Get-Volume work directly on the data directory only while no gateway runs on it.
@@ -121,6 +121,8 @@ public final class Main {
               DATA-DIR/admin/cloud.conf) replaces --cloud, --azure-connection-string-file
               and --container; the Set-BandwidthLimit default and the weekly schedule
               (DATA-DIR/admin/bandwidth.json) replace --bandwidth-limit.
+              Logs: standard error and DATA-DIR/logs/gateway.log (rolled at 4 MiB, 4 kept);
+              DATA-DIR/logback.xml or -Dlogback.configurationFile=FILE changes that.
 
           tiergate New-Volume -Name NAME -Size SIZE [-ChunkSize SIZE] [-Pinned] [--data-dir DIR]
               Creates a thin volume (exported as iqn.2026-11.io.tiergate:NAME, LUN 0, when
@@ -206,7 +208,7 @@ public final class Main {
   private static int serve(Map<String, String> opts, PrintStream out) {
     GatewayConfig config = config(opts);
     // Before anything logs, so that the support package has the whole story.
-    LogFiles.teeStandardError(config.dataDir().resolve("logs"));
+    LogSetup.forGateway(config.dataDir());
     Gateway gateway = Gateway.open(config);
     CountDownLatch stopped = new CountDownLatch(1);
     try {
