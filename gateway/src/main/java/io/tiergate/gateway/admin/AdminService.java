@@ -279,12 +279,7 @@ public final class AdminService implements AutoCloseable {
     if (server == null) {
       return null;
     }
-    var a = server.address();
-    String h = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
-    if (h.contains(":")) {
-      h = "[" + h + "]";
-    }
-    return "https://" + h + ":" + a.getPort();
+    return AdminServer.url(server.address());
   }
 
   /** The service's meters. */
