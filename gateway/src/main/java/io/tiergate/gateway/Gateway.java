@@ -10,6 +10,7 @@ import io.tiergate.gateway.engine.BlockEngine;
 import io.tiergate.gateway.engine.EngineConfig;
 import io.tiergate.gateway.engine.EngineException;
 import io.tiergate.gateway.engine.VolumeSpec;
+import io.tiergate.gateway.kv.DatabaseLock;
 import io.tiergate.gateway.tier.CloudConfig;
 import io.tiergate.gateway.tier.CloudTierService;
 import io.tiergate.iscsi.IscsiServer;
@@ -55,6 +56,8 @@ public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
   static final String DEMO_VOLUME = "demo";
   static final long DEMO_SIZE = 10L << 30;
+  /** The database folder in the data directory. */
+  private static final String DATABASE = "db";
 
   private final GatewayConfig config;
   private final KeyRing keyRing;
@@ -85,6 +88,11 @@ public final class Gateway implements AutoCloseable {
       throw new IllegalStateException("cannot create data directory " + dir + ": "
           + e.getMessage());
     }
+    // Before the passphrase: against a running gateway, no passphrase is right or wrong.
+    if (inUse(dir)) {
+      throw new IllegalStateException("data directory " + dir.toAbsolutePath() + " is in use"
+          + " by a running gateway (or one that is starting); nothing was changed");
+    }
     char[] passphrase = passphrase(config);
     KeyRing ring;
     try {
@@ -94,9 +102,11 @@ public final class Gateway implements AutoCloseable {
     }
     try {
       ChunkIdHasher ids = ring.chunkIdHasher();
-      BlockEngine engine = BlockEngine.open(dir.resolve("db"),
+      BlockEngine engine = BlockEngine.open(dir.resolve(DATABASE),
           EngineConfig.defaults().withCapacity(config.capacityBytes()),
           (b, off, len) -> ids.hash(b, off, len).toBytes());
+      // The database is ours now: an endpoint file left behind is a killed gateway's.
+      forgetEndpoint(dir);
       return new Gateway(config, ring, engine);
     } catch (EngineException e) {
       ring.close();
@@ -104,6 +114,23 @@ public final class Gateway implements AutoCloseable {
     } catch (RuntimeException e) {
       ring.close();
       throw e;
+    }
+  }
+
+  /**
+   * Whether a gateway (or a command working directly on the data) has the database of {@code
+   * dataDir} open now, in this process or another: running, or starting and not yet serving.
+   */
+  public static boolean inUse(Path dataDir) {
+    return DatabaseLock.held(dataDir.resolve(DATABASE));
+  }
+
+  private static void forgetEndpoint(Path dir) {
+    try {
+      Files.deleteIfExists(dir.resolve("admin").resolve("endpoint"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove the stale " + dir.resolve("admin/endpoint"),
+          e);
     }
   }
 

@@ -128,7 +128,8 @@ public final class Main {
               Creates a thin volume (exported as iqn.2026-11.io.tiergate:NAME, LUN 0, when
               the gateway next starts). SIZE like 10GiB or 512MiB; chunk size 32KiB-256KiB,
               default 64KiB. -Pinned keeps the volume on local disk (never tiered).
-              Run it while the gateway is stopped.
+              While a gateway runs (or starts) on DIR, this goes through its admin API
+              and the volume is exported at once.
 
           tiergate Get-Volume [--data-dir DIR]
               Lists volumes with their space usage.

@@ -70,7 +70,7 @@ final class Context {
       connection = new Connection(URI.create(s), t, c == null ? null : Path.of(c));
       return connection;
     }
-    connection = Connection.local(dataDir);
+    connection = Connection.awaitLocal(dataDir, err);
     if (connection != null) {
       return connection;
     }
