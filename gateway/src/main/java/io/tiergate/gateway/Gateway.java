@@ -31,6 +31,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -345,13 +346,26 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public String portal() {
+      List<String> all = portals();
+      return all.isEmpty() ? null : all.get(0);
+    }
+
+    @Override
+    public List<String> portals() {
+      InetSocketAddress a;
       synchronized (Gateway.this) {
         if (server == null) {
-          return null;
+          return List.of();
         }
-        InetSocketAddress a = server.address();
-        return a.getAddress().isAnyLocalAddress() ? "<this-host>:" + a.getPort()
-            : a.getHostString() + ":" + a.getPort();
+        a = server.address();
+      }
+      return PortalAddresses.usable(a);
+    }
+
+    @Override
+    public boolean portalOnAllAddresses() {
+      synchronized (Gateway.this) {
+        return server != null && server.address().getAddress().isAnyLocalAddress();
       }
     }
 
@@ -396,6 +410,15 @@ public final class Gateway implements AutoCloseable {
   /** The portal's address, once serving. */
   public InetSocketAddress iscsiAddress() {
     return server.address();
+  }
+
+  /**
+   * Where initiators reach the portal, once serving, as {@code HOST:PORT}: its address, or
+   * for a portal on all addresses this machine's first non-loopback address and {@code
+   * 127.0.0.1}.
+   */
+  public List<String> iscsiPortals() {
+    return PortalAddresses.usable(server.address());
   }
 
   /** Stops the portal (sessions closed), then closes the engine and the key ring. */

@@ -224,10 +224,12 @@ public final class Main {
       stopped.countDown();
     }, "tiergate-shutdown"));
     InetSocketAddress a = gateway.iscsiAddress();
-    String host = a.getAddress().isAnyLocalAddress() ? "<this-host>" : a.getHostString();
+    List<String> portals = gateway.iscsiPortals();
     out.println("Tiergate gateway is running.");
     out.println("  data directory: " + config.dataDir().toAbsolutePath());
-    out.println("  iSCSI portal: " + a.getHostString() + ":" + a.getPort());
+    out.println("  iSCSI portal: " + a.getHostString() + ":" + a.getPort()
+        + (a.getAddress().isAnyLocalAddress() ? " (all addresses; for example "
+        + String.join(", ", portals) + ")" : ""));
     out.println("  admin API and web UI: " + (gateway.adminUrl() != null ? gateway.adminUrl()
         : "not serving (" + config.adminListen() + ")"));
     out.println("  targets (LUN 0 each):");
@@ -236,7 +238,7 @@ public final class Main {
           + " thin" + (v.pinned() ? ", pinned" : ""));
     }
     String first = GatewayConfig.iqn(gateway.engine().listVolumes().get(0).name());
-    String portal = host + ":" + a.getPort();
+    String portal = portals.get(0);
     out.println("Connect with open-iscsi:");
     out.println("  iscsiadm -m discovery -t sendtargets -p " + portal);
     out.println("  iscsiadm -m node -T " + first + " -p " + portal + " --login");

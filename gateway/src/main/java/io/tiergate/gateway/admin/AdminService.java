@@ -376,6 +376,7 @@ public final class AdminService implements AutoCloseable {
     m.put("target", host.iqn(v.name()));
     m.put("lun", 0);
     m.put("portal", host.portal());
+    m.put("portalOnAllAddresses", host.portalOnAllAddresses());
     m.put("createdAt", Instant.ofEpochMilli(v.createdMillis()).toString());
     m.putAll(volumeAccess.get(v.name()).toPublicJson());
     if (withUsage) {
@@ -426,6 +427,8 @@ public final class AdminService implements AutoCloseable {
     m.put("cloud", cloudState());
     Map<String, Object> iscsi = new LinkedHashMap<>();
     iscsi.put("portal", host.portal());
+    iscsi.put("portals", host.portals());
+    iscsi.put("portalOnAllAddresses", host.portalOnAllAddresses());
     iscsi.put("sessions", host.sessionCount());
     m.put("iscsi", iscsi);
     m.put("volumes", engine.listVolumes().size());
