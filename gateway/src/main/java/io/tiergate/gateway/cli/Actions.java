@@ -115,10 +115,12 @@ final class Actions {
     if (a.has("acl")) {
       body.put("acl", acl(a.get("acl")));
     }
+    // Once: a secret given as - is a line of standard input, which can be read only once.
+    Map<String, Object> chap = a.flag("nochap") ? null : chap(ctx, a);
     if (a.flag("nochap")) {
       body.put("chap", null);
-    } else if (chap(ctx, a) != null) {
-      body.put("chap", chap(ctx, a));
+    } else if (chap != null) {
+      body.put("chap", chap);
     }
     if (body.isEmpty()) {
       throw new CliException(CliException.USAGE,

@@ -39,7 +39,8 @@ final class SetupWizard {
     boolean interactive = !a.flag("noninteractive");
     Path dir = ctx.dataDir;
     ctx.out.println("Tiergate setup for data directory " + dir.toAbsolutePath());
-    Connection running = Connection.local(dir);
+    // A gateway still starting on dir is waited for: writing its files beside it would race.
+    Connection running = Connection.awaitLocal(dir, ctx.err);
 
     // 1. Admin password.
     char[] password = ctx.secret(a, "adminpassword");

@@ -114,6 +114,15 @@ class SecretsFromStdinIT {
     assertEquals(0, ok.code(), ok.out() + ok.err());
     Result wrong = exec("", List.of("iscsi-inq", "iscsi://chapuser%-" + lun));
     assertNotEquals(0, wrong.code(), wrong.out());
+
+    // Set-Volume reads it once too.
+    Result changed = cli("second-chap-12\n", "Set-Volume", "chapstdin", "-ChapUser",
+        "chapuser", "-ChapSecret", "-", dd);
+    assertEquals(0, changed.code(), changed.err());
+    Result now = exec("", List.of("iscsi-inq", "iscsi://chapuser%second-chap-12" + lun));
+    assertEquals(0, now.code(), now.out() + now.err());
+    Result old = exec("", List.of("iscsi-inq", "iscsi://chapuser%stdin-chap-12" + lun));
+    assertNotEquals(0, old.code(), old.out());
   }
 
   @Test
