@@ -90,10 +90,7 @@ public final class Gateway implements AutoCloseable {
           + e.getMessage());
     }
     // Before the passphrase: against a running gateway, no passphrase is right or wrong.
-    if (inUse(dir)) {
-      throw new IllegalStateException("data directory " + dir.toAbsolutePath() + " is in use"
-          + " by a running gateway (or one that is starting); nothing was changed");
-    }
+    refuseIfInUse(dir);
     char[] passphrase = passphrase(config);
     KeyRing ring;
     try {
@@ -124,6 +121,18 @@ public final class Gateway implements AutoCloseable {
    */
   public static boolean inUse(Path dataDir) {
     return DatabaseLock.held(dataDir.resolve(DATABASE));
+  }
+
+  /**
+   * Stops a second gateway or command from working on a data directory that one has open.
+   *
+   * @throws IllegalStateException saying so
+   */
+  public static void refuseIfInUse(Path dataDir) {
+    if (inUse(dataDir)) {
+      throw new IllegalStateException("data directory " + dataDir.toAbsolutePath() + " is in"
+          + " use by a running gateway (or one that is starting); nothing was changed");
+    }
   }
 
   private static void forgetEndpoint(Path dir) {

@@ -208,6 +208,8 @@ public final class Main {
 
   private static int serve(Map<String, String> opts, PrintStream out) {
     GatewayConfig config = config(opts);
+    // A second gateway must not even share the first one's log files.
+    Gateway.refuseIfInUse(config.dataDir());
     // Before anything logs, so that the support package has the whole story.
     LogSetup.forGateway(config.dataDir());
     Gateway gateway = Gateway.open(config);

@@ -117,6 +117,14 @@ class StartingGatewayIT {
     assertTrue(e.getMessage().contains("is in use by a running gateway"), e.getMessage());
     assertFalse(e.getMessage().contains("passphrase"), e.getMessage());
 
+    // A second gateway on the same directory refuses at once, and leaves the log alone.
+    long logged = Files.size(data.resolve("logs").resolve("gateway.log"));
+    Result second = main("run", "--data-dir", data.toString(), "--iscsi-listen", "127.0.0.1:0",
+        "--admin-listen", "off", "--passphrase-file", passphrase.toString());
+    assertEquals(1, second.code(), second.err());
+    assertTrue(second.err().contains("is in use by a running gateway"), second.err());
+    assertEquals(logged, Files.size(data.resolve("logs").resolve("gateway.log")));
+
     stop();
     gateway = null;
     // Stopped: the direct mode works again and sees the volume.
