@@ -229,9 +229,10 @@ public final class Main {
     List<String> portals = gateway.iscsiPortals();
     out.println("Tiergate gateway is running.");
     out.println("  data directory: " + config.dataDir().toAbsolutePath());
-    out.println("  iSCSI portal: " + a.getHostString() + ":" + a.getPort()
-        + (a.getAddress().isAnyLocalAddress() ? " (all addresses; for example "
-        + String.join(", ", portals) + ")" : ""));
+    // A wildcard bind reads 0:0:0:0:0:0:0:0 on a dual-stack JVM: say 0.0.0.0, as configured.
+    out.println("  iSCSI portal: " + (a.getAddress().isAnyLocalAddress()
+        ? "0.0.0.0:" + a.getPort() + " (all addresses; for example " + String.join(", ", portals)
+        + ")" : portals.get(0)));
     out.println("  admin API and web UI: " + (gateway.adminUrl() != null ? gateway.adminUrl()
         : "not serving (" + config.adminListen() + ")"));
     out.println("  targets (LUN 0 each):");

@@ -135,6 +135,32 @@ class StartingGatewayIT {
   }
 
   @Test
+  void aBannerForAPortalOnAllAddressesGivesAddressesThatWork() throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
+        "--data-dir", data.toString(), "--iscsi-listen", "0.0.0.0:0", "--admin-listen", "off",
+        "--passphrase-file", passphrase.toString()));
+    gateway = new ProcessBuilder(cmd).redirectError(tmp.resolve("stderr.txt").toFile()).start();
+    String banner = banner(gateway);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+        "iSCSI portal: 0\\.0\\.0\\.0:(\\d+) \\(all addresses; for example (.*)\\)")
+        .matcher(banner);
+    assertTrue(m.find(), banner);
+    String[] shown = m.group(2).split(", ");
+    assertEquals("127.0.0.1:" + m.group(1), shown[shown.length - 1], banner);
+    assertFalse(banner.contains("<this-host>"), banner);
+    // The commands to paste use the first, and it answers.
+    assertTrue(banner.contains("iscsi-ls iscsi://" + shown[0] + "/"), banner);
+    for (String p : shown) {
+      String host = p.substring(0, p.lastIndexOf(':')).replaceAll("[\\[\\]]", "");
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(host, Integer.parseInt(m.group(1))), 2000);
+      }
+    }
+  }
+
+  @Test
   void aCmdletWaitsForAGatewayThatIsStarting() throws Exception {
     gateway = start("127.0.0.1:0");
     // The database is open (the lock is held) before the admin server listens.
@@ -165,6 +191,7 @@ class StartingGatewayIT {
   void theBannerComesOnceEveryListenerAnswers() throws Exception {
     gateway = start("127.0.0.1:0");
     String banner = banner(gateway);
+    assertTrue(banner.contains("iSCSI portal: 127.0.0.1:"), banner);
     String endpoint = Files.readString(data.resolve("admin").resolve("endpoint")).trim();
     assertTrue(banner.contains("admin API and web UI: " + endpoint), banner);
     URI admin = URI.create(endpoint);
