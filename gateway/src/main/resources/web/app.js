@@ -147,7 +147,7 @@ async function refreshDashboard() {
     $('cloud-state').textContent = s.cloud.state;
     $('cloud-reachable').textContent = 'reachable: ' + s.cloud.reachable;
     $('sessions').textContent = s.iscsi.sessions;
-    $('portal').textContent = s.iscsi.portal;
+    $('portal').textContent = portalFor(s.iscsi);
     $('metric-write-bytes').textContent = fmtBytes(s.throughput.writeBytes);
     $('metric-read-bytes').textContent = fmtBytes(s.throughput.readBytes);
     drawThroughput(h);
@@ -155,6 +155,14 @@ async function refreshDashboard() {
 }
 
 // ------------------------------------------------------------------ volumes
+
+// Where an initiator reaches the portal. One listening on all addresses is reachable at the
+// host this page came from, which the browser's machine can evidently reach; the gateway's
+// own pick (its first address) may be one the browser's network cannot.
+function portalFor(p) {
+  if (!p.portalOnAllAddresses) return p.portal;
+  return location.hostname + ':' + p.portal.split(':').pop();
+}
 
 async function refreshVolumes() {
   try {
@@ -169,7 +177,7 @@ async function refreshVolumes() {
       cell(tr, v.usage.dedupRatio + 'x');
       cell(tr, v.pinned ? 'pinned' : 'tiered');
       const conn = cell(tr, '');
-      conn.appendChild(el('code', { class: 'connect' }, 'iscsi://' + v.portal + '/' + v.target + '/0'));
+      conn.appendChild(el('code', { class: 'connect' }, 'iscsi://' + portalFor(v) + '/' + v.target + '/0'));
       cell(tr, v.acl.length ? v.acl.join(', ') : 'any');
       cell(tr, v.chap.enabled ? v.chap.user + (v.chap.mutual ? ' (mutual)' : '') : 'off');
       const act = cell(tr, '');
@@ -232,7 +240,7 @@ async function createVolume(ev) {
   }
   try {
     const v = await api('POST', '/volumes', body);
-    message('Created ' + v.name + ': connect to iscsi://' + v.portal + '/' + v.target + '/0', true);
+    message('Created ' + v.name + ': connect to iscsi://' + portalFor(v) + '/' + v.target + '/0', true);
     $('create-form').reset();
     refreshVolumes();
   } catch (e) { fail(e); }

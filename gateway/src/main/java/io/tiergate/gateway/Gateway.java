@@ -11,6 +11,7 @@ import io.tiergate.gateway.engine.ChunkHasher;
 import io.tiergate.gateway.engine.EngineConfig;
 import io.tiergate.gateway.engine.EngineException;
 import io.tiergate.gateway.engine.VolumeSpec;
+import io.tiergate.gateway.kv.DatabaseLock;
 import io.tiergate.gateway.tier.CloudConfig;
 import io.tiergate.gateway.tier.CloudTierService;
 import io.tiergate.iscsi.IscsiServer;
@@ -31,6 +32,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +58,8 @@ public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
   static final String DEMO_VOLUME = "demo";
   static final long DEMO_SIZE = 10L << 30;
+  /** The database folder in the data directory. */
+  private static final String DATABASE = "db";
 
   private final GatewayConfig config;
   private final KeyRing keyRing;
@@ -86,6 +90,8 @@ public final class Gateway implements AutoCloseable {
       throw new IllegalStateException("cannot create data directory " + dir + ": "
           + e.getMessage());
     }
+    // Before the passphrase: against a running gateway, no passphrase is right or wrong.
+    refuseIfInUse(dir);
     char[] passphrase = passphrase(config);
     KeyRing ring;
     try {
@@ -95,9 +101,11 @@ public final class Gateway implements AutoCloseable {
     }
     try {
       ChunkIdHasher ids = ring.chunkIdHasher();
-      BlockEngine engine = BlockEngine.open(dir.resolve("db"),
+      BlockEngine engine = BlockEngine.open(dir.resolve(DATABASE),
           EngineConfig.defaults().withCapacity(config.capacityBytes()),
           ChunkHasher.of(ids));
+      // The database is ours now: an endpoint file left behind is a killed gateway's.
+      forgetEndpoint(dir);
       return new Gateway(config, ring, engine);
     } catch (EngineException e) {
       ring.close();
@@ -105,6 +113,35 @@ public final class Gateway implements AutoCloseable {
     } catch (RuntimeException e) {
       ring.close();
       throw e;
+    }
+  }
+
+  /**
+   * Whether a gateway (or a command working directly on the data) has the database of {@code
+   * dataDir} open now, in this process or another: running, or starting and not yet serving.
+   */
+  public static boolean inUse(Path dataDir) {
+    return DatabaseLock.held(dataDir.resolve(DATABASE));
+  }
+
+  /**
+   * Stops a second gateway or command from working on a data directory that one has open.
+   *
+   * @throws IllegalStateException saying so
+   */
+  public static void refuseIfInUse(Path dataDir) {
+    if (inUse(dataDir)) {
+      throw new IllegalStateException("data directory " + dataDir.toAbsolutePath() + " is in"
+          + " use by a running gateway (or one that is starting); nothing was changed");
+    }
+  }
+
+  private static void forgetEndpoint(Path dir) {
+    try {
+      Files.deleteIfExists(dir.resolve("admin").resolve("endpoint"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove the stale " + dir.resolve("admin/endpoint"),
+          e);
     }
   }
 
@@ -319,13 +356,26 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public String portal() {
+      List<String> all = portals();
+      return all.isEmpty() ? null : all.get(0);
+    }
+
+    @Override
+    public List<String> portals() {
+      InetSocketAddress a;
       synchronized (Gateway.this) {
         if (server == null) {
-          return null;
+          return List.of();
         }
-        InetSocketAddress a = server.address();
-        return a.getAddress().isAnyLocalAddress() ? "<this-host>:" + a.getPort()
-            : a.getHostString() + ":" + a.getPort();
+        a = server.address();
+      }
+      return PortalAddresses.usable(a);
+    }
+
+    @Override
+    public boolean portalOnAllAddresses() {
+      synchronized (Gateway.this) {
+        return server != null && server.address().getAddress().isAnyLocalAddress();
       }
     }
 
@@ -370,6 +420,15 @@ public final class Gateway implements AutoCloseable {
   /** The portal's address, once serving. */
   public InetSocketAddress iscsiAddress() {
     return server.address();
+  }
+
+  /**
+   * Where initiators reach the portal, once serving, as {@code HOST:PORT}: its address, or
+   * for a portal on all addresses this machine's first non-loopback address and {@code
+   * 127.0.0.1}.
+   */
+  public List<String> iscsiPortals() {
+    return PortalAddresses.usable(server.address());
   }
 
   /** Stops the portal (sessions closed), then closes the engine and the key ring. */

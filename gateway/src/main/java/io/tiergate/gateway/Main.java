@@ -5,6 +5,7 @@ import io.tiergate.gateway.engine.EngineException;
 import io.tiergate.gateway.engine.SpaceUsage;
 import io.tiergate.gateway.engine.VolumeInfo;
 import io.tiergate.gateway.engine.VolumeSpec;
+import io.tiergate.gateway.logging.LogSetup;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -40,7 +41,6 @@ public final class Main {
   private static final Set<String> VOLUME_OPTIONS =
       Set.of("datadir", "passphrasefile", "config", "name", "size", "chunksize", "pinned");
   private static final Set<String> FLAGS = Set.of("pinned");
-  private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
   /** The settings file in the data directory that {@code tiergate setup} writes. */
   static final String SETUP_CONFIG = "tiergate.conf";
 
@@ -63,9 +63,9 @@ public final class Main {
       return 2;
     }
     String command = args[0].toLowerCase(Locale.ROOT).replaceFirst("^-+", "");
-    if (!command.equals("run") && System.getProperty(LOG_LEVEL) == null) {
+    if (!command.equals("run")) {
       // One-shot commands print their result; the service's progress log would bury it.
-      System.setProperty(LOG_LEVEL, "warn");
+      LogSetup.quiet();
     }
     // Every Verb-Noun cmdlet, setup and shell belong to the admin CLI; New-Volume and
     // Get-Volume work directly on the data directory only while no gateway runs on it.
@@ -121,12 +121,15 @@ public final class Main {
               DATA-DIR/admin/cloud.conf) replaces --cloud, --azure-connection-string-file
               and --container; the Set-BandwidthLimit default and the weekly schedule
               (DATA-DIR/admin/bandwidth.json) replace --bandwidth-limit.
+              Logs: standard error and DATA-DIR/logs/gateway.log (rolled at 4 MiB, 4 kept);
+              DATA-DIR/logback.xml or -Dlogback.configurationFile=FILE changes that.
 
           tiergate New-Volume -Name NAME -Size SIZE [-ChunkSize SIZE] [-Pinned] [--data-dir DIR]
               Creates a thin volume (exported as iqn.2026-11.io.tiergate:NAME, LUN 0, when
               the gateway next starts). SIZE like 10GiB or 512MiB; chunk size 32KiB-256KiB,
               default 64KiB. -Pinned keeps the volume on local disk (never tiered).
-              Run it while the gateway is stopped.
+              While a gateway runs (or starts) on DIR, this goes through its admin API
+              and the volume is exported at once.
 
           tiergate Get-Volume [--data-dir DIR]
               Lists volumes with their space usage.
@@ -205,8 +208,10 @@ public final class Main {
 
   private static int serve(Map<String, String> opts, PrintStream out) {
     GatewayConfig config = config(opts);
+    // A second gateway must not even share the first one's log files.
+    Gateway.refuseIfInUse(config.dataDir());
     // Before anything logs, so that the support package has the whole story.
-    LogFiles.teeStandardError(config.dataDir().resolve("logs"));
+    LogSetup.forGateway(config.dataDir());
     Gateway gateway = Gateway.open(config);
     CountDownLatch stopped = new CountDownLatch(1);
     try {
@@ -221,10 +226,13 @@ public final class Main {
       stopped.countDown();
     }, "tiergate-shutdown"));
     InetSocketAddress a = gateway.iscsiAddress();
-    String host = a.getAddress().isAnyLocalAddress() ? "<this-host>" : a.getHostString();
+    List<String> portals = gateway.iscsiPortals();
     out.println("Tiergate gateway is running.");
     out.println("  data directory: " + config.dataDir().toAbsolutePath());
-    out.println("  iSCSI portal: " + a.getHostString() + ":" + a.getPort());
+    // A wildcard bind reads 0:0:0:0:0:0:0:0 on a dual-stack JVM: say 0.0.0.0, as configured.
+    out.println("  iSCSI portal: " + (a.getAddress().isAnyLocalAddress()
+        ? "0.0.0.0:" + a.getPort() + " (all addresses; for example " + String.join(", ", portals)
+        + ")" : portals.get(0)));
     out.println("  admin API and web UI: " + (gateway.adminUrl() != null ? gateway.adminUrl()
         : "not serving (" + config.adminListen() + ")"));
     out.println("  targets (LUN 0 each):");
@@ -233,7 +241,7 @@ public final class Main {
           + " thin" + (v.pinned() ? ", pinned" : ""));
     }
     String first = GatewayConfig.iqn(gateway.engine().listVolumes().get(0).name());
-    String portal = host + ":" + a.getPort();
+    String portal = portals.get(0);
     out.println("Connect with open-iscsi:");
     out.println("  iscsiadm -m discovery -t sendtargets -p " + portal);
     out.println("  iscsiadm -m node -T " + first + " -p " + portal + " --login");

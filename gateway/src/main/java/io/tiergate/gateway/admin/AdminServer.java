@@ -95,7 +95,9 @@ final class AdminServer implements AutoCloseable {
             }
           })
           .bind(host, port).syncUninterruptibly().channel();
-      log.info("admin server listening on https://{}", ch.localAddress());
+      InetSocketAddress bound = (InetSocketAddress) ch.localAddress();
+      log.info("admin server listening on {}{}", url(bound),
+          bound.getAddress().isAnyLocalAddress() ? " (all addresses)" : "");
       return new AdminServer(group, workers, ch);
     } catch (RuntimeException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -103,6 +105,19 @@ final class AdminServer implements AutoCloseable {
       throw new IllegalStateException("cannot listen on " + host + ":" + port + ": "
           + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The URL a client on this machine uses for {@code address}: {@code https://HOST:PORT}, the
+   * loopback address for a wildcard bind, an IPv6 address in brackets.
+   */
+  static String url(InetSocketAddress address) {
+    String h = address.getAddress().isAnyLocalAddress() ? "127.0.0.1"
+        : address.getAddress().getHostAddress();
+    if (h.contains(":")) {
+      h = "[" + h + "]";
+    }
+    return "https://" + h + ":" + address.getPort();
   }
 
   InetSocketAddress address() {

@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * <p>Lifecycle, driven by the gateway: {@link #create} before the portal starts (so that {@link
  * #targets()} can shape it), {@link #start()} once it serves, {@link #close()} before it
  * stops. Files, all in {@code <data-dir>/admin/} (mode 0700): {@code credentials.json}, {@code
- * local-credential} (present while running), {@code endpoint} (the admin URL, present while
- * running), {@code tls.crt}/{@code tls.key}, {@code volume-access.json}, {@code events.jsonl}.
+ * local-credential} (present while running), {@code endpoint} (the admin URL, or from
+ * {@code off} on why there is none; present while running), {@code tls.crt}/{@code tls.key}, {@code volume-access.json}, {@code events.jsonl}.
  *
  * <p>Target changes are applied to the running portal one target at a time: a volume created
  * is exported at once, a volume deleted stops being served (its sessions closed), and an ACL or
@@ -56,6 +56,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminService.class);
+  /**
+   * What {@code admin/endpoint} holds, instead of the admin URL, while the gateway runs without
+   * an admin server: disabled, or unable to listen.
+   */
+  static final String NO_API_OFF = "off (--admin-listen off)\n";
+  static final String NO_API_FAILED = "off (the admin server could not listen; see the log)\n";
   static final int EVENT_CAPACITY = 1000;
   static final long USAGE_TTL_MILLIS = 15_000;
   /** Refused iSCSI logins of one kind on one target make at most one event this often. */
@@ -235,6 +241,8 @@ public final class AdminService implements AutoCloseable {
     String listen = host.adminListen();
     if (listen == null || listen.equalsIgnoreCase("off")) {
       log.info("admin server disabled (--admin-listen off)");
+      // Tells a command on this data directory not to wait for an API that never comes.
+      SecureFiles.write(adminDir.resolve("endpoint"), NO_API_OFF.getBytes(StandardCharsets.UTF_8));
       return;
     }
     int colon = listen.lastIndexOf(':');
@@ -256,6 +264,8 @@ public final class AdminService implements AutoCloseable {
       events.record(Severity.INFO, "system", "gateway", "admin server listening on " + url());
     } catch (RuntimeException e) {
       log.error("admin server cannot start", e);
+      SecureFiles.write(adminDir.resolve("endpoint"),
+          NO_API_FAILED.getBytes(StandardCharsets.UTF_8));
       events.record(Severity.ERROR, "system", "gateway",
           "admin server not started on " + listen + ": " + e.getMessage());
     }
@@ -279,12 +289,7 @@ public final class AdminService implements AutoCloseable {
     if (server == null) {
       return null;
     }
-    var a = server.address();
-    String h = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
-    if (h.contains(":")) {
-      h = "[" + h + "]";
-    }
-    return "https://" + h + ":" + a.getPort();
+    return AdminServer.url(server.address());
   }
 
   /** The service's meters. */
@@ -371,6 +376,7 @@ public final class AdminService implements AutoCloseable {
     m.put("target", host.iqn(v.name()));
     m.put("lun", 0);
     m.put("portal", host.portal());
+    m.put("portalOnAllAddresses", host.portalOnAllAddresses());
     m.put("createdAt", Instant.ofEpochMilli(v.createdMillis()).toString());
     m.putAll(volumeAccess.get(v.name()).toPublicJson());
     if (withUsage) {
@@ -421,6 +427,8 @@ public final class AdminService implements AutoCloseable {
     m.put("cloud", cloudState());
     Map<String, Object> iscsi = new LinkedHashMap<>();
     iscsi.put("portal", host.portal());
+    iscsi.put("portals", host.portals());
+    iscsi.put("portalOnAllAddresses", host.portalOnAllAddresses());
     iscsi.put("sessions", host.sessionCount());
     m.put("iscsi", iscsi);
     m.put("volumes", engine.listVolumes().size());

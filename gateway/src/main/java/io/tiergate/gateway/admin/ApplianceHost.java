@@ -5,6 +5,7 @@ import io.tiergate.gateway.engine.BlockEngine;
 import io.tiergate.gateway.tier.CloudTierService;
 import io.tiergate.iscsi.TargetConfig;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,8 +44,17 @@ public interface ApplianceHost {
   /** Normal iSCSI sessions logged in to the target of that IQN. */
   int sessionCount(String iqn);
 
-  /** {@code host:port} of the iSCSI portal, or null when not serving. */
+  /**
+   * {@code host:port} an initiator can use for the iSCSI portal (for a portal on all
+   * addresses, one of this machine's), or null when not serving.
+   */
   String portal();
+
+  /** Every {@code host:port} an initiator can use, {@link #portal()} first; empty if not serving. */
+  List<String> portals();
+
+  /** Whether the portal listens on all addresses (so any of the machine's will do). */
+  boolean portalOnAllAddresses();
 
   /**
    * Serves this target from now on, adding it to the running portal or replacing the one of

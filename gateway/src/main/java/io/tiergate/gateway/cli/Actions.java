@@ -66,7 +66,7 @@ final class Actions {
     if (a.has("acl")) {
       body.put("acl", acl(a.get("acl")));
     }
-    Object chap = chap(a);
+    Object chap = chap(ctx, a);
     if (chap != null) {
       body.put("chap", chap);
     }
@@ -89,16 +89,20 @@ final class Actions {
     return Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
   }
 
-  private static Map<String, Object> chap(Args a) {
+  private static String text(char[] secret) {
+    return secret == null ? null : new String(secret);
+  }
+
+  private static Map<String, Object> chap(Context ctx, Args a) {
     if (!a.has("chapuser") && !a.has("chapsecret")) {
       return null;
     }
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("user", a.get("chapuser"));
-    c.put("secret", a.get("chapsecret"));
+    c.put("secret", text(ctx.secret(a, "chapsecret")));
     if (a.has("mutualchapuser") || a.has("mutualchapsecret")) {
       c.put("mutualUser", a.get("mutualchapuser"));
-      c.put("mutualSecret", a.get("mutualchapsecret"));
+      c.put("mutualSecret", text(ctx.secret(a, "mutualchapsecret")));
     }
     return c;
   }
@@ -111,10 +115,12 @@ final class Actions {
     if (a.has("acl")) {
       body.put("acl", acl(a.get("acl")));
     }
+    // Once: a secret given as - is a line of standard input, which can be read only once.
+    Map<String, Object> chap = a.flag("nochap") ? null : chap(ctx, a);
     if (a.flag("nochap")) {
       body.put("chap", null);
-    } else if (chap(a) != null) {
-      body.put("chap", chap(a));
+    } else if (chap != null) {
+      body.put("chap", chap);
     }
     if (body.isEmpty()) {
       throw new CliException(CliException.USAGE,
@@ -197,9 +203,9 @@ final class Actions {
   }
 
   static int setPassphrase(Context ctx, Args a) {
-    char[] current = a.has("currentpassphrase") ? a.get("currentpassphrase").toCharArray()
+    char[] current = a.has("currentpassphrase") ? ctx.secret(a, "currentpassphrase")
         : ctx.prompter.secret("Current passphrase: ");
-    char[] next = a.has("newpassphrase") ? a.get("newpassphrase").toCharArray()
+    char[] next = a.has("newpassphrase") ? ctx.secret(a, "newpassphrase")
         : SetupWizard.askTwice(ctx, "New passphrase (at least 12 characters): ");
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("current", new String(current));
@@ -215,12 +221,15 @@ final class Actions {
   }
 
   static int setAdminPassword(Context ctx, Args a) {
-    char[] next = a.has("newpassword") ? a.get("newpassword").toCharArray()
+    // The current one first: with both given as -, the lines come in Get-Help's order.
+    char[] current = ctx.secret(a, "currentpassword");
+    char[] next = a.has("newpassword") ? ctx.secret(a, "newpassword")
         : SetupWizard.askTwice(ctx, "New admin password (at least 12 characters): ");
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("new", new String(next));
-    if (a.has("currentpassword")) {
-      body.put("current", a.get("currentpassword"));
+    if (current != null) {
+      body.put("current", new String(current));
+      Arrays.fill(current, '\0');
     }
     Arrays.fill(next, '\0');
     Connection.Reply r = ctx.call("PUT", "/api/v1/security/password", body);
@@ -294,7 +303,7 @@ final class Actions {
     String server = a.get("server");
     Path cert = a.has("certificatefile") ? Path.of(a.get("certificatefile")).toAbsolutePath()
         : null;
-    char[] password = a.has("password") ? a.get("password").toCharArray()
+    char[] password = a.has("password") ? ctx.secret(a, "password")
         : ctx.prompter.secret("Admin password for " + server + ": ");
     Connection c = new Connection(java.net.URI.create(server), null, cert);
     Connection.Reply r = c.send("POST", "/api/v1/login", Map.of("password", new String(password)));
@@ -380,12 +389,11 @@ final class Actions {
   static String secret(Context ctx, String file, String prompt) {
     try {
       if ("-".equals(file)) {
-        String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
-            StandardCharsets.UTF_8)).readLine();
-        if (line == null || line.isBlank()) {
+        String line = new String(ctx.stdinLine("file")).trim();
+        if (line.isEmpty()) {
           throw new CliException(CliException.USAGE, "nothing on standard input");
         }
-        return line.trim();
+        return line;
       }
       if (file != null) {
         return Files.readString(Path.of(file), StandardCharsets.UTF_8).trim();

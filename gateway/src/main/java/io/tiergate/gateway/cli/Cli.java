@@ -1,5 +1,6 @@
 package io.tiergate.gateway.cli;
 
+import io.tiergate.gateway.Gateway;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -27,8 +28,9 @@ public final class Cli {
 
   /**
    * Whether {@code args} address a running gateway: a remote one ({@code --server} or {@code
-   * TIERGATE_SERVER}), or one running on the data directory named by {@code --data-dir}
-   * (default {@code ./tiergate-data}) and answering its admin port.
+   * TIERGATE_SERVER}), or one running or starting on the data directory named by {@code
+   * --data-dir} (default {@code ./tiergate-data}): answering its admin port, or holding the
+   * data directory's database (then the cmdlet waits for it, or says why it cannot).
    */
   public static boolean gatewayRunning(String[] args) {
     for (String a : args) {
@@ -36,7 +38,9 @@ public final class Cli {
         return true;
       }
     }
-    return System.getenv("TIERGATE_SERVER") != null || Connection.local(dataDir(args)) != null;
+    Path dir = dataDir(args);
+    return System.getenv("TIERGATE_SERVER") != null || Connection.local(dir) != null
+        || Gateway.inUse(dir);
   }
 
   private static Path dataDir(String[] args) {

@@ -1,10 +1,14 @@
 package io.tiergate.gateway.cli;
 
 import io.tiergate.gateway.admin.Json;
+import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,11 +36,50 @@ final class Context {
   private String token;
   private String ca;
   private Connection connection;
+  /** Standard input, for secrets given as {@code -}; one reader so no line is lost. */
+  private final InputStream in;
+  private BufferedReader stdin;
 
   Context(PrintStream out, PrintStream err, Prompter prompter) {
+    this(out, err, prompter, System.in);
+  }
+
+  Context(PrintStream out, PrintStream err, Prompter prompter, InputStream in) {
     this.out = out;
     this.err = err;
     this.prompter = prompter;
+    this.in = in;
+  }
+
+  /**
+   * The value of a secret parameter, null when it is absent. {@code -} stands for the next
+   * line of standard input, as for the {@code *File} parameters: several secrets given so
+   * read successive lines, in the order Get-Help lists them.
+   */
+  char[] secret(Args a, String key) {
+    if (!a.has(key)) {
+      return null;
+    }
+    String v = a.get(key);
+    return "-".equals(v) ? stdinLine(key) : v.toCharArray();
+  }
+
+  /** The next line of standard input without its line end, for the parameter {@code key}. */
+  char[] stdinLine(String key) {
+    try {
+      if (stdin == null) {
+        stdin = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+      }
+      String line = stdin.readLine();
+      if (line == null) {
+        throw new CliException(CliException.USAGE, "-" + key
+            + " -: nothing on standard input");
+      }
+      return (line.endsWith("\r") ? line.substring(0, line.length() - 1) : line).toCharArray();
+    } catch (IOException e) {
+      throw new CliException(CliException.USAGE, "-" + key + " -: cannot read standard input: "
+          + e.getClass().getSimpleName());
+    }
   }
 
   void apply(Args a) {
@@ -50,7 +93,7 @@ final class Context {
       connection = null;
     }
     if (a.has("token")) {
-      token = a.get("token");
+      token = new String(secret(a, "token"));
     }
     if (a.has("ca")) {
       ca = a.get("ca");
@@ -70,7 +113,7 @@ final class Context {
       connection = new Connection(URI.create(s), t, c == null ? null : Path.of(c));
       return connection;
     }
-    connection = Connection.local(dataDir);
+    connection = Connection.awaitLocal(dataDir, err);
     if (connection != null) {
       return connection;
     }

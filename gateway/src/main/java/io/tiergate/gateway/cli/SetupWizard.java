@@ -39,10 +39,11 @@ final class SetupWizard {
     boolean interactive = !a.flag("noninteractive");
     Path dir = ctx.dataDir;
     ctx.out.println("Tiergate setup for data directory " + dir.toAbsolutePath());
-    Connection running = Connection.local(dir);
+    // A gateway still starting on dir is waited for: writing its files beside it would race.
+    Connection running = Connection.awaitLocal(dir, ctx.err);
 
     // 1. Admin password.
-    char[] password = a.has("adminpassword") ? a.get("adminpassword").toCharArray() : null;
+    char[] password = ctx.secret(a, "adminpassword");
     if (password == null) {
       if (!interactive) {
         throw new CliException(CliException.USAGE, "-AdminPassword is required with -NonInteractive");
@@ -75,7 +76,7 @@ final class SetupWizard {
           + "Set-Passphrase while the gateway runs");
       passFile = Files.exists(passFile) ? passFile : null;
     } else {
-      char[] pass = a.has("passphrase") ? a.get("passphrase").toCharArray() : null;
+      char[] pass = ctx.secret(a, "passphrase");
       if (pass == null) {
         if (!interactive) {
           throw new CliException(CliException.USAGE, "-Passphrase is required with -NonInteractive");

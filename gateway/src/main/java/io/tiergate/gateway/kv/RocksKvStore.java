@@ -138,7 +138,13 @@ final class RocksKvStore implements KvStore {
   }
 
   static RocksKvStore open(Path dir, KvConfig config) {
-    return new RocksKvStore(dir, config);
+    DatabaseLock.opening(dir);
+    try {
+      return new RocksKvStore(dir, config);
+    } catch (RuntimeException | Error e) {
+      DatabaseLock.closed(dir);
+      throw e;
+    }
   }
 
   private static ColumnFamilyOptions tableOptions(ColumnFamilyOptions o, Cache cache,
@@ -300,6 +306,7 @@ final class RocksKvStore implements KvStore {
         log.warn("closing the database reported: {}", e.getMessage());
       }
       closeOwned();
+      DatabaseLock.closed(dir);
       log.info("closed key-value store in {}", dir);
     } finally {
       closeLock.writeLock().unlock();

@@ -38,13 +38,17 @@ public final class TestGateway implements AutoCloseable {
   }
 
   private TestGateway(Path dir) throws IOException {
+    this(dir, "127.0.0.1");
+  }
+
+  private TestGateway(Path dir, String iscsiHost) throws IOException {
     this.dataDir = dir.resolve("data");
     this.passphraseFile = dir.resolve("passphrase");
     Files.createDirectories(dir);
     if (!Files.exists(passphraseFile)) {
       Files.writeString(passphraseFile, PASSPHRASE + "\n");
     }
-    gateway = Gateway.open(new GatewayConfig(dataDir, "127.0.0.1", 0, "127.0.0.1:0",
+    gateway = Gateway.open(new GatewayConfig(dataDir, iscsiHost, 0, "127.0.0.1:0",
         passphraseFile, Long.MAX_VALUE));
     gateway.ensureDemoVolume();
     gateway.serve();
@@ -57,6 +61,11 @@ public final class TestGateway implements AutoCloseable {
   /** Starts a gateway in {@code dir} (reusing its data when present). */
   public static TestGateway start(Path dir) throws IOException {
     return new TestGateway(dir);
+  }
+
+  /** Starts a gateway whose iSCSI portal binds {@code iscsiHost} ({@code 0.0.0.0}: all). */
+  public static TestGateway start(Path dir, String iscsiHost) throws IOException {
+    return new TestGateway(dir, iscsiHost);
   }
 
   /** The iSCSI portal as host:port. */

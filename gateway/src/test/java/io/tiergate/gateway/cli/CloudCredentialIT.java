@@ -109,8 +109,7 @@ class CloudCredentialIT {
 
   static void startGateway() throws Exception {
     Path out = tmp.resolve("gateway-" + System.nanoTime() + ".out");
-    List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx384m",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp",
+    List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx384m", "-cp",
         System.getProperty("java.class.path"), Main.class.getName(), "run", "--data-dir",
         data.toString(), "--iscsi-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
         "--passphrase-file", tmp.resolve("passphrase").toString()));

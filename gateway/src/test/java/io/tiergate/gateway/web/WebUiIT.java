@@ -127,6 +127,47 @@ class WebUiIT {
     }
   }
 
+  @Test
+  @SuppressWarnings("unchecked")
+  void aPortalOnAllAddressesIsShownAtAnAddressThatWorks() throws Exception {
+    try (TestGateway gw = TestGateway.start(tmp.resolve("gw"), "0.0.0.0");
+        Chromium browser = Chromium.start(tmp.resolve("chromium-profile"))) {
+      int port = gw.gateway.iscsiAddress().getPort();
+      // The API (and so the CLI): one of this machine's addresses, never a placeholder.
+      var demo = gw.admin("GET", "/api/v1/volumes/demo", null).json();
+      String portal = (String) demo.get("portal");
+      assertEquals(Boolean.TRUE, demo.get("portalOnAllAddresses"));
+      assertTrue(portal.endsWith(":" + port) && !portal.contains("<")
+          && !portal.startsWith("0.0.0.0"), portal);
+      var iscsi = (java.util.Map<String, Object>) gw.admin("GET", "/api/v1/status", null).json()
+          .get("iscsi");
+      java.util.List<Object> portals = (java.util.List<Object>) iscsi.get("portals");
+      assertEquals(portal, portals.get(0));
+      assertEquals("127.0.0.1:" + port, portals.get(portals.size() - 1));
+      for (Object p : portals) {
+        run("iscsi-ls", "iscsi://" + p + "/");
+      }
+
+      // The web UI: the host the browser used.
+      assertEquals(200, gw.admin("PUT", "/api/v1/security/password",
+          "{\"new\":\"" + PASSWORD + "\"}").status());
+      browser.navigate(gw.url + "/");
+      browser.waitFor("!document.getElementById('view-login').hidden", WAIT);
+      browser.type("password", PASSWORD);
+      browser.eval("document.getElementById('login').click(); true");
+      browser.waitFor("!document.getElementById('view-dashboard').hidden", WAIT);
+      browser.waitFor("document.getElementById('portal').textContent === '127.0.0.1:" + port
+          + "'", WAIT);
+      browser.eval("document.getElementById('nav-volumes').click(); true");
+      browser.waitFor("document.querySelector('tr[data-volume=\"demo\"] .connect') !== null",
+          WAIT);
+      String connect = (String) browser.eval(
+          "document.querySelector('tr[data-volume=\"demo\"] .connect').textContent");
+      assertEquals("iscsi://127.0.0.1:" + port + "/iqn.2026-11.io.tiergate:demo/0", connect);
+      run("qemu-img", "info", connect);
+    }
+  }
+
   private static void addRule(Chromium browser, String days, String start, String end,
       String limit) throws Exception {
     browser.type("rule-days", days);
