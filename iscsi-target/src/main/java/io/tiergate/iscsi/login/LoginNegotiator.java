@@ -25,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * target declares its own MaxRecvDataSegmentLength in return. TargetPortalGroupTag goes in the
  * first response of a normal session. After the last key, FirstBurstLength is lowered to
  * MaxBurstLength if it came out larger.
+ *
+ * <p>Bounds: nothing here is authenticated yet, so what a login may cost is capped in bytes
+ * ({@link #MAX_LOGIN_TEXT_BYTES} of text over the whole login, continuations included), in
+ * count ({@link #MAX_LOGIN_REQUESTS} requests, {@link #MAX_KEYS_PER_REQUEST} keys in one) and,
+ * by the connection, in time. Past a bound the login fails with status 0x0200 (initiator
+ * error, class 2: the initiator should not retry the same login) and the connection closes.
  */
 public final class LoginNegotiator {
   private static final Logger log = LoggerFactory.getLogger(LoginNegotiator.class);
@@ -35,6 +41,27 @@ public final class LoginNegotiator {
   public static final int OPERATIONAL = 1;
   /** Full feature phase. */
   public static final int FULL_FEATURE = 3;
+
+  /**
+   * Key=value text one login may send in all, over every request and continuation. RFC 7143
+   * section 6.1 asks a target to accept at least 8,192 bytes in a negotiation sequence, and
+   * 64 KiB when an authentication method needs long items; a real login sends one or two KiB.
+   * Everything an initiator sends before it authenticates is bounded, so past this the login
+   * fails with an initiator error instead of the target gathering more.
+   */
+  public static final int MAX_LOGIN_TEXT_BYTES = 64 * 1024;
+  /**
+   * Login Requests one login may send. A CHAP login takes three to five, and the largest
+   * allowed text in 8 KiB continuations eight more; a login still going after this many is not
+   * one an initiator would make, so it fails rather than costing the event loop for ever.
+   */
+  public static final int MAX_LOGIN_REQUESTS = 64;
+  /**
+   * Keys one request may offer. RFC 7143 defines about forty, and every offered key gets an
+   * answer that must fit in the initiator's 8 KiB login MaxRecvDataSegmentLength; 64 answers
+   * of the longest form (a 63-byte key with NotUnderstood) plus the CHAP keys still fit.
+   */
+  public static final int MAX_KEYS_PER_REQUEST = 64;
 
   /** Where the login stands after a response. */
   public enum Outcome {
@@ -63,7 +90,10 @@ public final class LoginNegotiator {
   private final NegotiationLimits limits;
   private final String peer;
 
-  private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+  /** Text of the request being continued; replaced, not reset, so its buffer is freed. */
+  private ByteArrayOutputStream pending = new ByteArrayOutputStream();
+  private int requests;
+  private long textBytes;
   private boolean first = true;
   private boolean authenticated;
   private boolean tpgtSent;
@@ -105,6 +135,14 @@ public final class LoginNegotiator {
 
   /** Handles one Login Request (does not release it). */
   public Reply handle(LoginRequest request) {
+    requests++;
+    textBytes += request.data().readableBytes();
+    if (requests > MAX_LOGIN_REQUESTS || textBytes > MAX_LOGIN_TEXT_BYTES) {
+      pending = new ByteArrayOutputStream();
+      log.info("login from {}: more than {} requests or {} bytes of text, refused", peer,
+          MAX_LOGIN_REQUESTS, MAX_LOGIN_TEXT_BYTES);
+      return fail(request, LoginStatus.INITIATOR_ERROR);
+    }
     byte[] chunk = TextKeys.bytes(request.data());
     pending.write(chunk, 0, chunk.length);
     if (request.continueFlag()) {
@@ -113,12 +151,17 @@ public final class LoginNegotiator {
           Outcome.CONTINUE);
     }
     byte[] text = pending.toByteArray();
-    pending.reset();
+    pending = new ByteArrayOutputStream();
     Map<String, String> offered;
     try {
       offered = TextKeys.parse(text);
     } catch (TextKeys.MalformedTextException e) {
       log.info("login from {}: {}", peer, e.getMessage());
+      return fail(request, LoginStatus.INITIATOR_ERROR);
+    }
+    if (offered.size() > MAX_KEYS_PER_REQUEST) {
+      log.info("login from {}: {} keys in one request, more than {}", peer, offered.size(),
+          MAX_KEYS_PER_REQUEST);
       return fail(request, LoginStatus.INITIATOR_ERROR);
     }
     int csg = request.currentStage();

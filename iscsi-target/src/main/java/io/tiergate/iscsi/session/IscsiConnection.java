@@ -784,6 +784,11 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       sendReject(Reject.PROTOCOL_ERROR, pdu.bhs());
       return;
     }
+    if (keys.size() > LoginNegotiator.MAX_KEYS_PER_REQUEST) {
+      // Each key gets an answer: many keys would make an answer too long for one response.
+      sendReject(Reject.PROTOCOL_ERROR, pdu.bhs());
+      return;
+    }
     String sendTargets = keys.get("SendTargets");
     if (sendTargets != null) {
       InetSocketAddress local = ctx.channel().localAddress() instanceof InetSocketAddress

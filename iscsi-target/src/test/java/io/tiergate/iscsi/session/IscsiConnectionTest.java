@@ -321,6 +321,85 @@ class IscsiConnectionTest {
   }
 
   @Test
+  void loginContinuationsPastTheBoundAreRefusedAndClosed() {
+    EmbeddedChannel ch = connect();
+    byte[] segment = new byte[8192];
+    Arrays.fill(segment, (byte) 'k');
+    List<RawPdu> answers = new ArrayList<>();
+    int sent = 0;
+    while (ch.isActive() && sent < 100) {
+      send(ch, new PduBuilder(0x03).immediate().flags(0x40 | 0x04).itt(1).word(24, 1)
+          .data(segment));
+      sent++;
+      answers.addAll(received(ch));
+    }
+    assertFalse(ch.isActive(), "closed after the bound");
+    assertEquals(LoginNegotiatorBound.SEGMENTS + 1, sent);
+    RawPdu last = answers.get(answers.size() - 1);
+    assertEquals(0x23, last.opcode());
+    assertEquals(0x02, last.byteAt(36), "status class: initiator error");
+    assertEquals(0x00, last.byteAt(37), "status detail");
+  }
+
+  /** How many full 8 KiB login segments the text bound admits. */
+  static final class LoginNegotiatorBound {
+    static final int SEGMENTS =
+        io.tiergate.iscsi.login.LoginNegotiator.MAX_LOGIN_TEXT_BYTES / 8192;
+  }
+
+  @Test
+  void aLoginThatNeverCompletesIsDroppedAfterTheTimeout() {
+    EmbeddedChannel ch = connect();
+    send(ch, new PduBuilder(0x03).immediate().flags(0x40 | 0x04).itt(1).word(24, 1)
+        .text("InitiatorName=iqn.2026-01.io.tiergate:slow"));
+    assertEquals(1, received(ch).size());
+    ch.advanceTimeBy(29, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertTrue(ch.isActive(), "still within the login timeout");
+    ch.advanceTimeBy(2, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertFalse(ch.isActive(), "dropped after the login timeout");
+  }
+
+  @Test
+  void continuedTextRequestsAreRejectedWithoutGathering() {
+    EmbeddedChannel ch = login(0x400000000020L);
+    byte[] segment = new byte[8192];
+    Arrays.fill(segment, (byte) 't');
+    for (int i = 0; i < 20; i++) {
+      send(ch, new PduBuilder(0x04).immediate().flags(0x40).itt(200 + i).word(20, -1)
+          .word(24, cmdSn).data(segment));
+      List<RawPdu> r = received(ch);
+      assertEquals(1, r.size());
+      assertEquals(0x3f, r.get(0).opcode(), "continued text is rejected, not gathered");
+    }
+    assertTrue(ch.isActive());
+    send(ch, new PduBuilder(0x04).immediate().flags(0x80).itt(300).word(20, -1).word(24, cmdSn)
+        .text("SendTargets="));
+    assertEquals(IQN, received(ch).get(0).keys().get("TargetName"));
+  }
+
+  @Test
+  void textRequestsWithTooManyKeysAreRejected() {
+    EmbeddedChannel ch = login(0x400000000021L);
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i <= io.tiergate.iscsi.login.LoginNegotiator.MAX_KEYS_PER_REQUEST; i++) {
+      keys.add("X-key-" + i + "=v");
+    }
+    send(ch, new PduBuilder(0x04).immediate().flags(0x80).itt(310).word(20, -1).word(24, cmdSn)
+        .text(keys.toArray(new String[0])));
+    RawPdu reject = received(ch).get(0);
+    assertEquals(0x3f, reject.opcode());
+    assertEquals(0x04, reject.byteAt(2));
+    keys.remove(keys.size() - 1);
+    send(ch, new PduBuilder(0x04).immediate().flags(0x80).itt(311).word(20, -1).word(24, cmdSn)
+        .text(keys.toArray(new String[0])));
+    RawPdu answer = received(ch).get(0);
+    assertEquals(0x24, answer.opcode());
+    assertEquals("NotUnderstood", answer.keys().get("X-key-0"));
+  }
+
+  @Test
   void logoutAnswersThenCloses() {
     EmbeddedChannel ch = login(0x400000000009L);
     send(ch, new PduBuilder(0x06).immediate().flags(0x80).itt(90).word(24, cmdSn));
