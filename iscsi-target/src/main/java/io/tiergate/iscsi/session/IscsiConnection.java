@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.tiergate.iscsi.login.LoginNegotiator;
 import io.tiergate.iscsi.login.LoginStatus;
 import io.tiergate.iscsi.login.SendTargets;
@@ -92,6 +93,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private ChannelHandlerContext ctx;
   private Phase phase = Phase.LOGIN;
   private LoginNegotiator negotiator;
+  private ScheduledFuture<?> loginTimeout;
   private SessionParameters params;
   private SessionRegistry.Handle session;
   private ItNexus nexus;
@@ -124,12 +126,24 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
     String peer = String.valueOf(ctx.channel().remoteAddress());
     negotiator = new LoginNegotiator(portal.directory(), portal.limits(), peer);
-    ctx.executor().schedule(() -> {
+    loginTimeout = ctx.executor().schedule(() -> {
       if (phase == Phase.LOGIN && ctx.channel().isOpen()) {
         log.info("{}: login not completed within {} s, closing", peer, LOGIN_TIMEOUT_SECONDS);
         close();
       }
     }, LOGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Cancels the login timer and lets the negotiator go: a pending timer would otherwise keep
+   * a closed connection, and the login text it gathered, reachable for the whole timeout.
+   */
+  private void endLogin() {
+    if (loginTimeout != null) {
+      loginTimeout.cancel(false);
+      loginTimeout = null;
+    }
+    negotiator = null;
   }
 
   @Override
@@ -192,6 +206,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     phase = Phase.CLOSED;
+    endLogin();
     for (Task task : tasks.values()) {
       task.aborted = true;
       task.releaseBuffer();
@@ -303,11 +318,13 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       portal.loginFailed(status, negotiator.initiatorName(), negotiator.targetName(),
           String.valueOf(ctx.channel().remoteAddress()));
       phase = Phase.CLOSED;
+      endLogin();
       ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
       return;
     }
     ctx.writeAndFlush(response);
     if (reply.outcome() == LoginNegotiator.Outcome.FULL_FEATURE) {
+      endLogin();
       enterFullFeature();
     }
   }
