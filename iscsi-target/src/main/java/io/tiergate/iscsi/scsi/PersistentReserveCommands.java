@@ -31,7 +31,7 @@ final class PersistentReserveCommands {
 
   private PersistentReserveCommands() {}
 
-  static ScsiResult in(Task t) {
+  static ScsiResult in(ScsiTask t) {
     byte[] cdb = t.cdb;
     int sa = cdb[1] & 0x1F;
     int alloc = Cdb.u16(cdb, 7);
@@ -128,7 +128,7 @@ final class PersistentReserveCommands {
     return id;
   }
 
-  static ScsiResult out(Task t) {
+  static ScsiResult out(ScsiTask t) {
     byte[] cdb = t.cdb;
     int sa = cdb[1] & 0x1F;
     int scope = (cdb[2] & 0xF0) >>> 4;

@@ -15,7 +15,6 @@ import io.tiergate.iscsi.login.LoginStatus;
 import io.tiergate.iscsi.login.SendTargets;
 import io.tiergate.iscsi.login.SessionParameters;
 import io.tiergate.iscsi.login.TextKeys;
-import io.tiergate.iscsi.pdu.DataIn;
 import io.tiergate.iscsi.pdu.DataOut;
 import io.tiergate.iscsi.pdu.DecodeFailure;
 import io.tiergate.iscsi.pdu.InitiatorPdu;
@@ -37,6 +36,8 @@ import io.tiergate.iscsi.pdu.TaskManagementRequest;
 import io.tiergate.iscsi.pdu.TaskManagementResponse;
 import io.tiergate.iscsi.pdu.TextRequest;
 import io.tiergate.iscsi.pdu.TextResponse;
+import io.tiergate.iscsi.scsi.ErrorMapper;
+import io.tiergate.iscsi.scsi.ErrorMapper.TransportCondition;
 import io.tiergate.iscsi.scsi.ItNexus;
 import io.tiergate.iscsi.scsi.LogicalUnits;
 import io.tiergate.iscsi.scsi.ScsiCommand;
@@ -60,15 +61,13 @@ import org.slf4j.LoggerFactory;
  * loop; the only other thread is the SCSI layer's, whose results are handed back with
  * {@link EventLoop#execute}. Ordering therefore needs no locks.
  *
- * <p>Data-out: a write's immediate data, unsolicited Data-Out (InitialR2T=No, up to
- * FirstBurstLength) and solicited bursts (R2Ts of up to MaxBurstLength, at most
- * MaxOutstandingR2T at a time) are copied into one buffer of ExpectedDataTransferLength bytes,
- * checked for order (DataSN, buffer offset) on the way; the command runs once it is full. At
- * error recovery level 0 a sequence error cannot be repaired, so it closes the connection.
+ * <p>Data-out: {@link DataOutGathering} gathers a write's immediate, unsolicited and solicited
+ * data into one buffer and says which R2Ts to send; the command runs once it is full. At error
+ * recovery level 0 a Data-Out out of sequence cannot be asked for again, so the command ends
+ * with CHECK CONDITION (sense from {@link ErrorMapper}, like every sense) and later data for it
+ * is dropped.
  *
- * <p>Data-in: the result is cut into Data-In PDUs of at most the initiator's
- * MaxRecvDataSegmentLength, with F set at every MaxBurstLength; when the status is GOOD it rides
- * on the last one (S bit), otherwise a SCSI Response with sense follows.
+ * <p>Data-in: {@link DataInSender} cuts the result into Data-In PDUs and the status.
  */
 final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(IscsiConnection.class);
@@ -80,8 +79,6 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
    * FULL, so that a flood of large ExpectedDataTransferLengths cannot exhaust memory.
    */
   static final long MAX_GATHERING_BYTES = 256L << 20;
-  private static final byte[] INVALID_FIELD_IN_CDB = {
-      0x70, 0, 0x05, 0, 0, 0, 0, 0x0a, 0, 0, 0, 0, 0x24, 0, 0, 0, 0, 0};
 
   private enum Phase {
     LOGIN,
@@ -105,8 +102,9 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private boolean loginStarted;
   private int loginCmdSn;
 
-  private final Map<Integer, Task> tasks = new HashMap<>();
-  private long gatheringBytes;
+  private final Map<Integer, IscsiTask> tasks = new HashMap<>();
+  private DataOutGathering gathering;
+  private DataInSender dataIn;
   private final int[] recentTags = new int[RECENT_TAGS];
   private int recentIndex;
   private int nextTtt = 1;
@@ -207,7 +205,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     phase = Phase.CLOSED;
     endLogin();
-    for (Task task : tasks.values()) {
+    for (IscsiTask task : tasks.values()) {
       task.aborted = true;
       task.releaseBuffer();
       if (task.executing && units != null) {
@@ -332,6 +330,8 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private void enterFullFeature() {
     phase = Phase.FULL_FEATURE;
     window = new CommandWindow(portal.queueDepth(), loginCmdSn);
+    gathering = new DataOutGathering(params, MAX_GATHERING_BYTES, portal.maxTransferLength());
+    dataIn = new DataInSender(params);
     // The final Login Response has been encoded: digests apply from the next PDU on.
     ctx.pipeline().get(PduEncoder.class).setDigests(params.headerDigest(), params.dataDigest());
     PduDecoder decoder = ctx.pipeline().get(PduDecoder.class);
@@ -413,69 +413,52 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       rejectAndClose(Reject.PROTOCOL_ERROR, pdu.bhs());
       return;
     }
-    Task task = new Task(itt, pdu.lun(), Lun.toFlat(pdu.lun()), pdu.cdb(), pdu.taskAttribute(),
-        pdu.read(), pdu.write(), expected);
+    IscsiTask task = new IscsiTask(itt, pdu.lun(), Lun.toFlat(pdu.lun()), pdu.cdb(),
+        pdu.taskAttribute(), pdu.read(), pdu.write(), expected);
     window.started();
     tasks.put(itt, task);
-    if (pdu.write() && expected != 0) {
-      if (expected < 0 || expected > portal.maxTransferLength()) {
-        // More than any one command may move here: refuse without taking the data.
-        finishWithoutExecuting(task, ScsiResult.CHECK_CONDITION, INVALID_FIELD_IN_CDB);
-        return;
-      }
-      if (gatheringBytes + expected > MAX_GATHERING_BYTES) {
-        finishWithoutExecuting(task, ScsiResult.TASK_SET_FULL, new byte[0]);
-        return;
-      }
-      gatheringBytes += expected;
-      task.gathering = expected;
-      task.buffer = ctx.alloc().directBuffer(expected, expected);
-      task.buffer.writeBytes(immediate);
-      task.received = immediateLength;
-      task.unsolicitedLimit = Math.min(params.firstBurstLength(), expected);
-      task.unsolicitedPending = !params.initialR2T() && !pdu.finalFlag()
-          && task.received < task.unsolicitedLimit;
-      task.nextR2tOffset = task.unsolicitedPending ? task.unsolicitedLimit : task.received;
-      if (!task.unsolicitedPending) {
-        task.nextR2tOffset = task.received;
-      }
-      progressWrite(task);
-      return;
-    }
-    execute(task);
-  }
-
-  /** Sends R2Ts as allowed, or runs the command once all its data is in. */
-  private void progressWrite(Task task) {
-    if (task.received == task.expectedLength && task.bursts.isEmpty()) {
+    if (!pdu.write() || expected == 0) {
       execute(task);
       return;
     }
-    if (task.unsolicitedPending) {
+    switch (gathering.start(task, immediate, pdu.finalFlag(), ctx.alloc())) {
+      case TOO_LONG:
+        // More than any one command may move here: refuse without taking the data.
+        finishWithoutExecuting(task, ScsiResult.CHECK_CONDITION,
+            ErrorMapper.transportSense(TransportCondition.TRANSFER_TOO_LONG));
+        return;
+      case BUDGET_FULL:
+        finishWithoutExecuting(task, ScsiResult.TASK_SET_FULL, new byte[0]);
+        return;
+      default:
+        progressWrite(task);
+    }
+  }
+
+  /** Sends R2Ts as allowed, or runs the command once all its data is in. */
+  private void progressWrite(IscsiTask task) {
+    if (gathering.complete(task)) {
+      execute(task);
       return;
     }
-    boolean sent = false;
-    while (task.bursts.size() < params.maxOutstandingR2T()
-        && task.nextR2tOffset < task.expectedLength) {
-      int length = Math.min(params.maxBurstLength(), task.expectedLength - task.nextR2tOffset);
-      int ttt = nextTtt++;
-      if (ttt == Opcodes.RESERVED_TAG) {
-        ttt = nextTtt++;
-      }
-      Task.Burst burst = new Task.Burst(ttt, task.nextR2tOffset, length);
-      task.bursts.add(burst);
-      ctx.write(new R2t(task.lunField, task.itt, ttt, statSn, window.expCmdSn(),
-          window.maxCmdSn(), task.r2tSn++, task.nextR2tOffset, length));
-      task.nextR2tOffset += length;
-      sent = true;
+    List<DataOutGathering.Solicit> r2ts = gathering.solicit(task, this::nextTtt);
+    for (DataOutGathering.Solicit r2t : r2ts) {
+      ctx.write(new R2t(task.lunField, task.itt, r2t.ttt(), statSn, window.expCmdSn(),
+          window.maxCmdSn(), r2t.r2tSn(), r2t.offset(), r2t.length()));
     }
-    if (sent) {
+    if (!r2ts.isEmpty()) {
       ctx.flush();
     }
   }
 
+  /** A fresh target transfer tag, never the reserved one. */
+  private int nextTtt() {
+    int ttt = nextTtt++;
+    return ttt == Opcodes.RESERVED_TAG ? nextTtt++ : ttt;
+  }
+
   private void dataOut(DataOut pdu) {
-    Task task = tasks.get(pdu.initiatorTaskTag());
+    IscsiTask task = tasks.get(pdu.initiatorTaskTag());
     if (task == null) {
       if (recentlyFinished(pdu.initiatorTaskTag())) {
         // Data still in flight for a task that was aborted or refused: drop it.
@@ -484,49 +467,20 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       sendReject(Reject.INVALID_PDU_FIELD, pdu.bhs());
       return;
     }
-    if (task.buffer == null || task.executing) {
-      rejectAndClose(Reject.PROTOCOL_ERROR, pdu.bhs());
-      return;
-    }
-    ByteBuf data = pdu.data();
-    int length = data.readableBytes();
-    if (pdu.targetTransferTag() == Opcodes.RESERVED_TAG) {
-      if (!task.unsolicitedPending) {
+    DataOutGathering.Accepted accepted = gathering.accept(task, pdu);
+    switch (accepted) {
+      case TAKEN:
+        progressWrite(task);
+        break;
+      case PROTOCOL_ERROR:
         rejectAndClose(Reject.PROTOCOL_ERROR, pdu.bhs());
-        return;
-      }
-      if (pdu.dataSn() != task.unsolicitedDataSn || pdu.bufferOffset() != task.received
-          || task.received + length > task.unsolicitedLimit) {
-        sequenceError(task, pdu, "unsolicited");
-        return;
-      }
-      task.unsolicitedDataSn++;
-      task.buffer.writeBytes(data);
-      task.received += length;
-      if (pdu.finalFlag() || task.received == task.unsolicitedLimit) {
-        task.unsolicitedPending = false;
-        task.nextR2tOffset = task.received;
-      }
-    } else {
-      Task.Burst burst = task.burst(pdu.targetTransferTag());
-      if (burst == null) {
+        break;
+      case UNKNOWN_TRANSFER_TAG:
         rejectAndClose(Reject.INVALID_PDU_FIELD, pdu.bhs());
-        return;
-      }
-      if (pdu.dataSn() != burst.nextDataSn || pdu.bufferOffset() != burst.offset + burst.received
-          || pdu.bufferOffset() != task.received || burst.received + length > burst.length) {
-        sequenceError(task, pdu, "solicited");
-        return;
-      }
-      burst.nextDataSn++;
-      task.buffer.writeBytes(data);
-      task.received += length;
-      burst.received += length;
-      if (burst.received == burst.length) {
-        task.bursts.remove(burst);
-      }
+        break;
+      default:
+        sequenceError(task, pdu, accepted == DataOutGathering.Accepted.OFFSET_ERROR);
     }
-    progressWrite(task);
   }
 
   /**
@@ -534,18 +488,18 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
    * CHECK CONDITION, ABORTED COMMAND, DATA PHASE ERROR (or DATA OFFSET ERROR); the connection
    * stays up and later Data-Out for the task is dropped.
    */
-  private void sequenceError(Task task, DataOut pdu, String kind) {
+  private void sequenceError(IscsiTask task, DataOut pdu, boolean offsetError) {
     log.info("{}: {} Data-Out out of sequence (DataSN {}, offset {}): command aborted",
-        ctx.channel().remoteAddress(), kind, pdu.dataSn(), pdu.bufferOffset());
-    boolean offsetError = pdu.bufferOffset() != task.received;
-    byte[] sense = {0x70, 0, 0x0b, 0, 0, 0, 0, 0x0a, 0, 0, 0, 0, 0x4b,
-        (byte) (offsetError ? 0x05 : 0x00), 0, 0, 0, 0};
-    finishWithoutExecuting(task, ScsiResult.CHECK_CONDITION, sense);
+        ctx.channel().remoteAddress(),
+        pdu.targetTransferTag() == Opcodes.RESERVED_TAG ? "unsolicited" : "solicited",
+        pdu.dataSn(), pdu.bufferOffset());
+    finishWithoutExecuting(task, ScsiResult.CHECK_CONDITION, ErrorMapper.transportSense(
+        offsetError ? TransportCondition.DATA_OFFSET_ERROR : TransportCondition.DATA_PHASE_ERROR));
   }
 
-  private void execute(Task task) {
+  private void execute(IscsiTask task) {
     task.executing = true;
-    stopGathering(task);
+    gathering.stop(task);
     ByteBuf dataOut = task.buffer != null ? task.buffer : Unpooled.EMPTY_BUFFER;
     task.buffer = null;
     ScsiCommand command = new ScsiCommand(nexus, task.lun, task.cdb, dataOut,
@@ -563,7 +517,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     });
   }
 
-  private void completed(Task task, ScsiResult result, Throwable error) {
+  private void completed(IscsiTask task, ScsiResult result, Throwable error) {
     if (tasks.get(task.itt) == task) {
       tasks.remove(task.itt);
       remember(task.itt);
@@ -584,69 +538,19 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     sendResult(task, result);
   }
 
-  private void sendResult(Task task, ScsiResult result) {
-    ByteBuf in = result.dataIn() != null ? result.dataIn() : Unpooled.EMPTY_BUFFER;
-    try {
-      long expected = Integer.toUnsignedLong(task.expectedLength);
-      long requested = result.commandTransferLength();
-      int available = in.readableBytes();
-      int send = task.read ? (int) Math.min(available, expected) : 0;
-      long residual;
-      boolean overflow = false;
-      boolean underflow = false;
-      if (requested > expected) {
-        overflow = true;
-        residual = requested - expected;
-      } else if (task.read && available > expected) {
-        overflow = true;
-        residual = available - expected;
-      } else {
-        long moved = task.write && !task.read ? Math.max(requested, 0) : send;
-        residual = expected - moved;
-        underflow = residual > 0;
-      }
-      int residualCount = (int) Math.min(residual, 0xffffffffL);
-      byte[] sense = result.sense() != null ? result.sense() : new byte[0];
-      boolean collapse = result.status() == ScsiResult.GOOD && sense.length == 0;
-      int dataSn = 0;
-      int maxSegment = Math.min(params.initiatorMaxRecvDataSegmentLength(),
-          params.maxBurstLength());
-      int offset = 0;
-      while (offset < send) {
-        int inBurst = params.maxBurstLength() - (offset % params.maxBurstLength());
-        int length = Math.min(Math.min(maxSegment, inBurst), send - offset);
-        boolean last = offset + length == send;
-        boolean status = last && collapse;
-        boolean endOfBurst = last || (offset + length) % params.maxBurstLength() == 0;
-        ctx.write(new DataIn(endOfBurst, status, status ? result.status() : 0,
-            status && overflow, status && underflow, status ? residualCount : 0, task.lunField,
-            task.itt, status ? statSn++ : 0, window.expCmdSn(), window.maxCmdSn(), dataSn++,
-            offset, in.retainedSlice(in.readerIndex() + offset, length)));
-        offset += length;
-      }
-      if (send == 0 || !collapse) {
-        ctx.write(new ScsiResponse(task.itt, 0x00, result.status(), overflow, underflow,
-            residualCount, statSn++, window.expCmdSn(), window.maxCmdSn(), dataSn, sense));
-      }
-      ctx.flush();
-    } finally {
-      in.release();
-    }
+  private void sendResult(IscsiTask task, ScsiResult result) {
+    dataIn.send(task, result, ctx::write, () -> statSn++, window.expCmdSn(), window.maxCmdSn());
+    ctx.flush();
   }
 
-  private void finishWithoutExecuting(Task task, int status, byte[] sense) {
-    stopGathering(task);
+  private void finishWithoutExecuting(IscsiTask task, int status, byte[] sense) {
+    gathering.stop(task);
     tasks.remove(task.itt);
     remember(task.itt);
     window.finished();
     task.releaseBuffer();
     ctx.writeAndFlush(new ScsiResponse(task.itt, 0x00, status, false, false, 0, statSn++,
         window.expCmdSn(), window.maxCmdSn(), 0, sense));
-  }
-
-  private void stopGathering(Task task) {
-    gatheringBytes -= task.gathering;
-    task.gathering = 0;
   }
 
   private void remember(int itt) {
@@ -694,7 +598,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     boolean closeAfter = false;
     switch (pdu.function()) {
       case TaskManagementRequest.ABORT_TASK: {
-        Task task = tasks.get(pdu.referencedTaskTag());
+        IscsiTask task = tasks.get(pdu.referencedTaskTag());
         if (task != null && task.lun == lun) {
           abort(task);
           response = TaskManagementResponse.FUNCTION_COMPLETE;
@@ -754,24 +658,24 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void abortWhere(long lun) {
-    List<Task> victims = new ArrayList<>();
-    for (Task t : tasks.values()) {
+    List<IscsiTask> victims = new ArrayList<>();
+    for (IscsiTask t : tasks.values()) {
       if (lun < 0 || t.lun == lun) {
         victims.add(t);
       }
     }
-    for (Task t : victims) {
+    for (IscsiTask t : victims) {
       abort(t);
     }
   }
 
-  private void abort(Task task) {
+  private void abort(IscsiTask task) {
     task.aborted = true;
     if (task.executing) {
       // The SCSI layer completes it; completed() drops the result and frees the slot.
       units.abortTask(nexus, task.lun, task.itt);
     } else {
-      stopGathering(task);
+      gathering.stop(task);
       task.releaseBuffer();
       tasks.remove(task.itt);
       remember(task.itt);
@@ -831,10 +735,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     boolean more = pendingText.hasMore();
     int ttt = Opcodes.RESERVED_TAG;
     if (more) {
-      ttt = nextTtt++;
-      if (ttt == Opcodes.RESERVED_TAG) {
-        ttt = nextTtt++;
-      }
+      ttt = nextTtt();
       pendingTextTtt = ttt;
     } else {
       pendingText = null;
