@@ -12,9 +12,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tiergate.iscsi.login.LoginNegotiator;
 import io.tiergate.iscsi.login.LoginStatus;
-import io.tiergate.iscsi.login.SendTargets;
 import io.tiergate.iscsi.login.SessionParameters;
-import io.tiergate.iscsi.login.TextKeys;
 import io.tiergate.iscsi.pdu.DataOut;
 import io.tiergate.iscsi.pdu.DecodeFailure;
 import io.tiergate.iscsi.pdu.InitiatorPdu;
@@ -43,11 +41,7 @@ import io.tiergate.iscsi.scsi.LogicalUnits;
 import io.tiergate.iscsi.scsi.ScsiCommand;
 import io.tiergate.iscsi.scsi.ScsiResult;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,7 +65,6 @@ import org.slf4j.LoggerFactory;
  */
 final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(IscsiConnection.class);
-  private static final int RECENT_TAGS = 64;
   /** A connection that has not completed login by then is dropped. */
   private static final long LOGIN_TIMEOUT_SECONDS = 30;
   /**
@@ -102,21 +95,15 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private boolean loginStarted;
   private int loginCmdSn;
 
-  private final Map<Integer, IscsiTask> tasks = new HashMap<>();
+  private TaskSet tasks;
   private DataOutGathering gathering;
   private DataInSender dataIn;
-  private final int[] recentTags = new int[RECENT_TAGS];
-  private int recentIndex;
+  private TextRequests text;
   private int nextTtt = 1;
   private int nopTtt = 1;
 
-  private SendTargets pendingText;
-  private int pendingTextTag;
-  private int pendingTextTtt;
-
   IscsiConnection(Portal portal) {
     this.portal = portal;
-    java.util.Arrays.fill(recentTags, Opcodes.RESERVED_TAG);
   }
 
   @Override
@@ -205,14 +192,9 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     phase = Phase.CLOSED;
     endLogin();
-    for (IscsiTask task : tasks.values()) {
-      task.aborted = true;
-      task.releaseBuffer();
-      if (task.executing && units != null) {
-        units.abortTask(nexus, task.lun, task.itt);
-      }
+    if (tasks != null) {
+      tasks.closed();
     }
-    tasks.clear();
     if (session != null) {
       portal.registry().unregister(session);
       session = null;
@@ -278,31 +260,12 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     int tsih = loginTsih;
     if (reply.outcome() == LoginNegotiator.Outcome.FULL_FEATURE) {
       params = negotiator.parameters();
-      if (loginTsih != 0) {
-        // Adding or reinstating a connection of an existing session: MaxConnections is 1
-        // and error recovery level 0, so there is nothing to add it to.
-        status = portal.registry().exists(params.initiatorName(), loginIsid, loginTsih)
-            ? LoginStatus.TOO_MANY_CONNECTIONS : LoginStatus.SESSION_DOES_NOT_EXIST;
-      } else if (!params.discovery()) {
-        units = portal.units(params.targetName());
-        if (units == null) {
-          status = LoginStatus.NOT_FOUND;
-        } else {
-          nexus = new ItNexus(params.initiatorName(), loginIsid, params.targetName(),
-              portal.directory().portalGroupTag());
-          session = portal.registry().register(nexus, this, units);
-          tsih = session.tsih;
-          if (!portal.stillServes(params.targetName(), units, params.initiatorName())) {
-            // The target was removed or its access changed while this login ran.
-            portal.registry().unregister(session);
-            session = null;
-            units = null;
-            status = LoginStatus.NOT_FOUND;
-          }
-        }
-      } else {
-        tsih = portal.nextDiscoveryTsih();
-      }
+      Portal.Admission admission = portal.admit(params, loginIsid, loginTsih, this);
+      status = admission.status();
+      tsih = admission.tsih();
+      session = admission.session();
+      units = admission.units();
+      nexus = admission.nexus();
     }
     boolean failed = status != LoginStatus.SUCCESS;
     int expCmdSn = loginCmdSn;
@@ -332,6 +295,10 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     window = new CommandWindow(portal.queueDepth(), loginCmdSn);
     gathering = new DataOutGathering(params, MAX_GATHERING_BYTES, portal.maxTransferLength());
     dataIn = new DataInSender(params);
+    tasks = new TaskSet(window, gathering, units, nexus);
+    InetSocketAddress local = ctx.channel().localAddress() instanceof InetSocketAddress
+        ? (InetSocketAddress) ctx.channel().localAddress() : null;
+    text = new TextRequests(portal.directory(), params, portal.directory().portalAddress(local));
     // The final Login Response has been encoded: digests apply from the next PDU on.
     ctx.pipeline().get(PduEncoder.class).setDigests(params.headerDigest(), params.dataDigest());
     PduDecoder decoder = ctx.pipeline().get(PduDecoder.class);
@@ -400,7 +367,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     int itt = pdu.initiatorTaskTag();
-    if (itt == Opcodes.RESERVED_TAG || tasks.containsKey(itt)) {
+    if (itt == Opcodes.RESERVED_TAG || tasks.contains(itt)) {
       sendReject(Reject.INVALID_PDU_FIELD, pdu.bhs());
       return;
     }
@@ -415,8 +382,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     }
     IscsiTask task = new IscsiTask(itt, pdu.lun(), Lun.toFlat(pdu.lun()), pdu.cdb(),
         pdu.taskAttribute(), pdu.read(), pdu.write(), expected);
-    window.started();
-    tasks.put(itt, task);
+    tasks.add(task);
     if (!pdu.write() || expected == 0) {
       execute(task);
       return;
@@ -460,7 +426,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private void dataOut(DataOut pdu) {
     IscsiTask task = tasks.get(pdu.initiatorTaskTag());
     if (task == null) {
-      if (recentlyFinished(pdu.initiatorTaskTag())) {
+      if (tasks.recentlyFinished(pdu.initiatorTaskTag())) {
         // Data still in flight for a task that was aborted or refused: drop it.
         return;
       }
@@ -518,11 +484,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void completed(IscsiTask task, ScsiResult result, Throwable error) {
-    if (tasks.get(task.itt) == task) {
-      tasks.remove(task.itt);
-      remember(task.itt);
-      window.finished();
-    }
+    tasks.finished(task);
     if (phase != Phase.FULL_FEATURE || task.aborted) {
       if (result != null) {
         ReferenceCountUtil.release(result.dataIn());
@@ -544,27 +506,9 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void finishWithoutExecuting(IscsiTask task, int status, byte[] sense) {
-    gathering.stop(task);
-    tasks.remove(task.itt);
-    remember(task.itt);
-    window.finished();
-    task.releaseBuffer();
+    tasks.refused(task);
     ctx.writeAndFlush(new ScsiResponse(task.itt, 0x00, status, false, false, 0, statSn++,
         window.expCmdSn(), window.maxCmdSn(), 0, sense));
-  }
-
-  private void remember(int itt) {
-    recentTags[recentIndex] = itt;
-    recentIndex = (recentIndex + 1) % RECENT_TAGS;
-  }
-
-  private boolean recentlyFinished(int itt) {
-    for (int tag : recentTags) {
-      if (tag == itt) {
-        return true;
-      }
-    }
-    return false;
   }
 
   // ---------------------------------------------------- NOP, TMF, text, logout
@@ -592,94 +536,15 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     if (!window.admit(pdu.cmdSn(), pdu.immediate())) {
       return;
     }
-    long lun = Lun.toFlat(pdu.lun());
-    boolean lunExists = units.luns().contains(lun);
-    int response;
-    boolean closeAfter = false;
-    switch (pdu.function()) {
-      case TaskManagementRequest.ABORT_TASK: {
-        IscsiTask task = tasks.get(pdu.referencedTaskTag());
-        if (task != null && task.lun == lun) {
-          abort(task);
-          response = TaskManagementResponse.FUNCTION_COMPLETE;
-        } else if (task == null && window.inWindow(pdu.refCmdSn())
-            && Serial.lt(pdu.refCmdSn(), pdu.cmdSn())) {
-          // Never received: consider it received and done (RFC 7143 section 11.5.1).
-          response = TaskManagementResponse.FUNCTION_COMPLETE;
-        } else {
-          response = TaskManagementResponse.TASK_DOES_NOT_EXIST;
-        }
-        break;
-      }
-      case TaskManagementRequest.ABORT_TASK_SET:
-      case TaskManagementRequest.CLEAR_TASK_SET:
-        if (!lunExists) {
-          response = TaskManagementResponse.LUN_DOES_NOT_EXIST;
-          break;
-        }
-        abortWhere(lun);
-        units.abortTaskSet(nexus, lun);
-        response = TaskManagementResponse.FUNCTION_COMPLETE;
-        break;
-      case TaskManagementRequest.LOGICAL_UNIT_RESET:
-        if (!lunExists) {
-          response = TaskManagementResponse.LUN_DOES_NOT_EXIST;
-          break;
-        }
-        abortWhere(lun);
-        units.lunReset(nexus, lun);
-        response = TaskManagementResponse.FUNCTION_COMPLETE;
-        break;
-      case TaskManagementRequest.TARGET_WARM_RESET:
-      case TaskManagementRequest.TARGET_COLD_RESET:
-        abortWhere(-1);
-        units.targetReset(nexus);
-        response = TaskManagementResponse.FUNCTION_COMPLETE;
-        // A cold reset also ends every connection of the nexus: this one.
-        closeAfter = pdu.function() == TaskManagementRequest.TARGET_COLD_RESET;
-        break;
-      case TaskManagementRequest.CLEAR_ACA:
-        response = TaskManagementResponse.NOT_SUPPORTED;
-        break;
-      case TaskManagementRequest.TASK_REASSIGN:
-        response = TaskManagementResponse.REASSIGNMENT_NOT_SUPPORTED;
-        break;
-      default:
-        response = TaskManagementResponse.REJECTED;
-    }
+    TaskSet.Managed managed = tasks.manage(pdu);
     log.debug("{}: task management function {} on LUN {}: response {}",
-        ctx.channel().remoteAddress(), pdu.function(), lun, response);
-    var future = ctx.writeAndFlush(new TaskManagementResponse(response,
+        ctx.channel().remoteAddress(), pdu.function(), Lun.toFlat(pdu.lun()),
+        managed.response());
+    var future = ctx.writeAndFlush(new TaskManagementResponse(managed.response(),
         pdu.initiatorTaskTag(), statSn++, window.expCmdSn(), window.maxCmdSn()));
-    if (closeAfter) {
+    if (managed.closeConnection()) {
       phase = Phase.CLOSED;
       future.addListener(ChannelFutureListener.CLOSE);
-    }
-  }
-
-  private void abortWhere(long lun) {
-    List<IscsiTask> victims = new ArrayList<>();
-    for (IscsiTask t : tasks.values()) {
-      if (lun < 0 || t.lun == lun) {
-        victims.add(t);
-      }
-    }
-    for (IscsiTask t : victims) {
-      abort(t);
-    }
-  }
-
-  private void abort(IscsiTask task) {
-    task.aborted = true;
-    if (task.executing) {
-      // The SCSI layer completes it; completed() drops the result and frees the slot.
-      units.abortTask(nexus, task.lun, task.itt);
-    } else {
-      gathering.stop(task);
-      task.releaseBuffer();
-      tasks.remove(task.itt);
-      remember(task.itt);
-      window.finished();
     }
   }
 
@@ -687,61 +552,13 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     if (!window.admit(pdu.cmdSn(), pdu.immediate())) {
       return;
     }
-    if (pendingText != null && pdu.targetTransferTag() == pendingTextTtt
-        && pdu.initiatorTaskTag() == pendingTextTag) {
-      sendTextChunk(pdu);
-      return;
-    }
-    pendingText = null;
-    if (pdu.targetTransferTag() != Opcodes.RESERVED_TAG || pdu.continueFlag()) {
-      // Continued requests (C bit) are not needed for any key this target answers.
+    TextResponse response = text.answer(pdu, this::nextTtt, () -> statSn++, window.expCmdSn(),
+        window.maxCmdSn());
+    if (response == null) {
       sendReject(Reject.PROTOCOL_ERROR, pdu.bhs());
-      return;
-    }
-    Map<String, String> keys;
-    try {
-      keys = TextKeys.parse(TextKeys.bytes(pdu.data()));
-    } catch (TextKeys.MalformedTextException e) {
-      sendReject(Reject.PROTOCOL_ERROR, pdu.bhs());
-      return;
-    }
-    if (keys.size() > LoginNegotiator.MAX_KEYS_PER_REQUEST) {
-      // Each key gets an answer: many keys would make an answer too long for one response.
-      sendReject(Reject.PROTOCOL_ERROR, pdu.bhs());
-      return;
-    }
-    String sendTargets = keys.get("SendTargets");
-    if (sendTargets != null) {
-      InetSocketAddress local = ctx.channel().localAddress() instanceof InetSocketAddress
-          ? (InetSocketAddress) ctx.channel().localAddress() : null;
-      pendingText = SendTargets.answer(portal.directory(), sendTargets, params.discovery(),
-          params.targetName(), params.initiatorName(),
-          portal.directory().portalAddress(local));
-      pendingTextTag = pdu.initiatorTaskTag();
-      sendTextChunk(pdu);
-      return;
-    }
-    Map<String, String> answer = new LinkedHashMap<>();
-    for (String key : keys.keySet()) {
-      answer.put(key, "NotUnderstood");
-    }
-    ctx.writeAndFlush(new TextResponse(true, false, pdu.lun(), pdu.initiatorTaskTag(),
-        Opcodes.RESERVED_TAG, statSn++, window.expCmdSn(), window.maxCmdSn(),
-        Unpooled.wrappedBuffer(TextKeys.encode(answer))));
-  }
-
-  private void sendTextChunk(TextRequest pdu) {
-    byte[] chunk = pendingText.next(params.initiatorMaxRecvDataSegmentLength());
-    boolean more = pendingText.hasMore();
-    int ttt = Opcodes.RESERVED_TAG;
-    if (more) {
-      ttt = nextTtt();
-      pendingTextTtt = ttt;
     } else {
-      pendingText = null;
+      ctx.writeAndFlush(response);
     }
-    ctx.writeAndFlush(new TextResponse(!more, more, pdu.lun(), pdu.initiatorTaskTag(), ttt,
-        statSn++, window.expCmdSn(), window.maxCmdSn(), Unpooled.wrappedBuffer(chunk)));
   }
 
   private void logout(LogoutRequest pdu) {
@@ -752,7 +569,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     // higher error recovery level.
     int response = pdu.reason() == 2 ? 2 : 0;
     phase = Phase.CLOSED;
-    abortWhere(-1);
+    tasks.abortWhere(-1);
     ctx.writeAndFlush(new LogoutResponse(response, pdu.initiatorTaskTag(), statSn++,
         window.expCmdSn(), window.maxCmdSn(), 0, 0)).addListener(ChannelFutureListener.CLOSE);
   }

@@ -4,10 +4,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.Future;
+import io.tiergate.iscsi.login.LoginStatus;
 import io.tiergate.iscsi.login.NegotiationLimits;
+import io.tiergate.iscsi.login.SessionParameters;
 import io.tiergate.iscsi.login.TargetDirectory;
 import io.tiergate.iscsi.pdu.PduDecoder;
 import io.tiergate.iscsi.pdu.PduEncoder;
+import io.tiergate.iscsi.scsi.ItNexus;
 import io.tiergate.iscsi.scsi.LogicalUnits;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,8 +141,57 @@ public final class Portal {
     return closed;
   }
 
+  /**
+   * Where a login that negotiated its way to full feature phase lands.
+   *
+   * @param status SUCCESS, or the Login Response status that refuses it
+   * @param tsih the session's TSIH (meaningful on success)
+   * @param session its registration (normal sessions), or null
+   * @param units the logical units it reaches (normal sessions), or null
+   * @param nexus its I_T nexus (normal sessions), or null
+   */
+  record Admission(int status, int tsih, SessionRegistry.Handle session, LogicalUnits units,
+      ItNexus nexus) {
+    static Admission refused(int status) {
+      return new Admission(status, 0, null, null, null);
+    }
+  }
+
+  /**
+   * Admits a session whose login finished negotiating: a discovery session gets a TSIH, a
+   * normal one is registered with its target's logical units (reinstating an older session of
+   * the same initiator and ISID).
+   *
+   * @param isid the login's ISID
+   * @param tsih the TSIH the login asked for (0 for a new session)
+   */
+  Admission admit(SessionParameters params, long isid, int tsih, IscsiConnection connection) {
+    if (tsih != 0) {
+      // Adding or reinstating a connection of an existing session: MaxConnections is 1 and
+      // error recovery level 0, so there is nothing to add it to.
+      return Admission.refused(registry.exists(params.initiatorName(), isid, tsih)
+          ? LoginStatus.TOO_MANY_CONNECTIONS : LoginStatus.SESSION_DOES_NOT_EXIST);
+    }
+    if (params.discovery()) {
+      return new Admission(LoginStatus.SUCCESS, nextDiscoveryTsih(), null, null, null);
+    }
+    LogicalUnits targetUnits = units.get(params.targetName());
+    if (targetUnits == null) {
+      return Admission.refused(LoginStatus.NOT_FOUND);
+    }
+    ItNexus nexus = new ItNexus(params.initiatorName(), isid, params.targetName(),
+        directory.portalGroupTag());
+    SessionRegistry.Handle session = registry.register(nexus, connection, targetUnits);
+    if (!stillServes(params.targetName(), targetUnits, params.initiatorName())) {
+      // The target was removed or its access changed while this login ran.
+      registry.unregister(session);
+      return Admission.refused(LoginStatus.NOT_FOUND);
+    }
+    return new Admission(LoginStatus.SUCCESS, session.tsih, session, targetUnits, nexus);
+  }
+
   /** Whether a session just registered may stay: its target still serves it these units. */
-  boolean stillServes(String targetName, LogicalUnits loggedIn, String initiatorName) {
+  private boolean stillServes(String targetName, LogicalUnits loggedIn, String initiatorName) {
     TargetDirectory.Entry e = directory.target(targetName);
     return units.get(targetName) == loggedIn && e != null && e.allows(initiatorName);
   }
@@ -159,10 +211,6 @@ public final class Portal {
 
   NegotiationLimits limits() {
     return limits;
-  }
-
-  LogicalUnits units(String targetName) {
-    return units.get(targetName);
   }
 
   int queueDepth() {
@@ -185,7 +233,7 @@ public final class Portal {
     return registry;
   }
 
-  int nextDiscoveryTsih() {
+  private int nextDiscoveryTsih() {
     int t = discoveryTsih.getAndIncrement() & 0xffff;
     return t == 0 ? 1 : t;
   }
