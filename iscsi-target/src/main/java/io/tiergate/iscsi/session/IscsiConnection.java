@@ -23,8 +23,6 @@ import io.tiergate.iscsi.pdu.LogoutResponse;
 import io.tiergate.iscsi.pdu.NopIn;
 import io.tiergate.iscsi.pdu.NopOut;
 import io.tiergate.iscsi.pdu.Opcodes;
-import io.tiergate.iscsi.pdu.PduDecoder;
-import io.tiergate.iscsi.pdu.PduEncoder;
 import io.tiergate.iscsi.pdu.R2t;
 import io.tiergate.iscsi.pdu.Reject;
 import io.tiergate.iscsi.pdu.ScsiCommandPdu;
@@ -84,6 +82,8 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private Phase phase = Phase.LOGIN;
   private LoginNegotiator negotiator;
   private ScheduledFuture<?> loginTimeout;
+  /** Whether this connection holds one of the portal's login slots. */
+  private boolean loginSlot;
   private SessionParameters params;
   private SessionRegistry.Handle session;
   private ItNexus nexus;
@@ -100,7 +100,6 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private DataInSender dataIn;
   private TextRequests text;
   private int nextTtt = 1;
-  private int nopTtt = 1;
 
   IscsiConnection(Portal portal) {
     this.portal = portal;
@@ -111,6 +110,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
     String peer = String.valueOf(ctx.channel().remoteAddress());
     negotiator = new LoginNegotiator(portal.directory(), portal.limits(), peer);
+    loginSlot = portal.startLogin();
     loginTimeout = ctx.executor().schedule(() -> {
       if (phase == Phase.LOGIN && ctx.channel().isOpen()) {
         log.info("{}: login not completed within {} s, closing", peer, LOGIN_TIMEOUT_SECONDS);
@@ -129,6 +129,10 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       loginTimeout = null;
     }
     negotiator = null;
+    if (loginSlot) {
+      loginSlot = false;
+      portal.loginEnded();
+    }
   }
 
   @Override
@@ -160,11 +164,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt == NopKeepaliveHandler.PING && phase == Phase.FULL_FEATURE) {
-      int ttt = nopTtt++;
-      if (ttt == Opcodes.RESERVED_TAG) {
-        ttt = nopTtt++;
-      }
-      ctx.writeAndFlush(new NopIn(0, Opcodes.RESERVED_TAG, ttt, statSn, window.expCmdSn(),
+      ctx.writeAndFlush(new NopIn(0, Opcodes.RESERVED_TAG, nextTtt(), statSn, window.expCmdSn(),
           window.maxCmdSn(), Unpooled.EMPTY_BUFFER));
     } else {
       ctx.fireUserEventTriggered(evt);
@@ -255,6 +255,12 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       loginTsih = request.tsih();
       loginCmdSn = request.cmdSn();
     }
+    if (!loginSlot) {
+      // Too many logins in progress on the portal: this one may come back later.
+      refuseLogin(loginResponse(request, LoginStatus.SERVICE_UNAVAILABLE, false, 0, 0,
+          new byte[0]));
+      return;
+    }
     LoginNegotiator.Reply reply = negotiator.handle(request);
     int status = reply.status();
     int tsih = loginTsih;
@@ -267,27 +273,34 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       units = admission.units();
       nexus = admission.nexus();
     }
-    boolean failed = status != LoginStatus.SUCCESS;
-    int expCmdSn = loginCmdSn;
-    int maxCmdSn = loginCmdSn + portal.queueDepth() - 1;
-    LoginResponse response = new LoginResponse(!failed && reply.transit(), false,
-        reply.currentStage(), failed ? 0 : reply.nextStage(), 0, 0, loginIsid,
-        failed ? 0 : tsih, request.initiatorTaskTag(), statSn++, expCmdSn, maxCmdSn,
-        status >> 8, status & 0xff,
-        Unpooled.wrappedBuffer(failed ? new byte[0] : reply.text()));
-    if (failed) {
+    if (status != LoginStatus.SUCCESS) {
       portal.loginFailed(status, negotiator.initiatorName(), negotiator.targetName(),
           String.valueOf(ctx.channel().remoteAddress()));
-      phase = Phase.CLOSED;
-      endLogin();
-      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      refuseLogin(loginResponse(request, status, false, 0, 0, new byte[0]));
       return;
     }
-    ctx.writeAndFlush(response);
+    ctx.writeAndFlush(loginResponse(request, status, reply.transit(), reply.nextStage(), tsih,
+        reply.text()));
     if (reply.outcome() == LoginNegotiator.Outcome.FULL_FEATURE) {
       endLogin();
       enterFullFeature();
     }
+  }
+
+  /** A Login Response in the login's numbering: its ISID, and ExpCmdSN of its first request. */
+  private LoginResponse loginResponse(LoginRequest request, int status, boolean transit,
+      int nextStage, int tsih, byte[] text) {
+    return new LoginResponse(transit, false, request.currentStage(), nextStage, 0, 0,
+        loginIsid, tsih, request.initiatorTaskTag(), statSn++, loginCmdSn,
+        loginCmdSn + portal.queueDepth() - 1, status >> 8, status & 0xff,
+        Unpooled.wrappedBuffer(text));
+  }
+
+  /** Sends a failed login's response, then closes. */
+  private void refuseLogin(LoginResponse response) {
+    phase = Phase.CLOSED;
+    endLogin();
+    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
   }
 
   private void enterFullFeature() {
@@ -300,14 +313,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         ? (InetSocketAddress) ctx.channel().localAddress() : null;
     text = new TextRequests(portal.directory(), params, portal.directory().portalAddress(local));
     // The final Login Response has been encoded: digests apply from the next PDU on.
-    ctx.pipeline().get(PduEncoder.class).setDigests(params.headerDigest(), params.dataDigest());
-    PduDecoder decoder = ctx.pipeline().get(PduDecoder.class);
-    decoder.setDigests(params.headerDigest(), params.dataDigest());
-    decoder.setMaxDataSegmentLength(params.targetMaxRecvDataSegmentLength());
-    if (portal.nopIntervalMillis() > 0) {
-      ctx.pipeline().addBefore(ctx.name(), "keepalive",
-          new NopKeepaliveHandler(portal.nopIntervalMillis(), portal.nopTimeoutMillis()));
-    }
+    portal.enterFullFeature(ctx.pipeline(), ctx.name(), params);
     if (params.discovery()) {
       log.debug("{}: discovery session for {}", ctx.channel().remoteAddress(),
           params.initiatorName());
@@ -417,7 +423,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** A fresh target transfer tag, never the reserved one. */
+  /** A fresh target transfer tag (R2T, NOP-In, text), never the reserved one. */
   private int nextTtt() {
     int ttt = nextTtt++;
     return ttt == Opcodes.RESERVED_TAG ? nextTtt++ : ttt;

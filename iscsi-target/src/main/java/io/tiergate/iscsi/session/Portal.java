@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,7 +60,21 @@ public final class Portal {
   private final long nopIntervalMillis;
   private final long nopTimeoutMillis;
   private final int maxTransferLength;
+  /**
+   * Logins that may be in progress at once on the portal. Each is bounded on its own (see
+   * {@code LoginNegotiator}: 64 KiB of text, 30 s), but before authentication nothing bounds
+   * how many connections one peer opens; this caps what they hold together at about 32 MiB of
+   * gathered text. A real login takes milliseconds, so hundreds at once only happen under a
+   * flood; one past the cap is answered "service unavailable", which initiators retry.
+   */
+  static final int MAX_LOGINS_IN_PROGRESS = 512;
+  private static final long CAP_WARNING_INTERVAL_NANOS = 60_000_000_000L;
+
   private final SessionRegistry registry = new SessionRegistry();
+  private final AtomicInteger loginsInProgress = new AtomicInteger();
+  private volatile int maxLoginsInProgress = MAX_LOGINS_IN_PROGRESS;
+  private final AtomicLong lastCapWarning = new AtomicLong(System.nanoTime()
+      - CAP_WARNING_INTERVAL_NANOS);
   private final AtomicInteger discoveryTsih = new AtomicInteger(0x8000);
   private volatile LoginFailureSink loginFailures = (status, initiator, target, peer) -> { };
 
@@ -96,6 +111,22 @@ public final class Portal {
     p.addLast("decoder", new PduDecoder(8192));
     p.addLast("encoder", new PduEncoder());
     p.addLast("connection", new IscsiConnection(this));
+  }
+
+  /**
+   * Switches a connection's pipeline to full feature phase once its final Login Response has
+   * been encoded: CRC32C digests as agreed, the data segment limit the target declared, and the
+   * NOP keepalive watcher just before the connection handler.
+   */
+  void enterFullFeature(ChannelPipeline p, String connectionHandler, SessionParameters params) {
+    p.get(PduEncoder.class).setDigests(params.headerDigest(), params.dataDigest());
+    PduDecoder decoder = p.get(PduDecoder.class);
+    decoder.setDigests(params.headerDigest(), params.dataDigest());
+    decoder.setMaxDataSegmentLength(params.targetMaxRecvDataSegmentLength());
+    if (nopIntervalMillis > 0) {
+      p.addBefore(connectionHandler, "keepalive",
+          new NopKeepaliveHandler(nopIntervalMillis, nopTimeoutMillis));
+    }
   }
 
   /** Normal sessions currently logged in. */
@@ -190,6 +221,40 @@ public final class Portal {
     return new Admission(LoginStatus.SUCCESS, session.tsih, session, targetUnits, nexus);
   }
 
+  /**
+   * Takes a slot for a connection's login; false when {@link #MAX_LOGINS_IN_PROGRESS} are in
+   * progress already. A true answer is paired with one {@link #loginEnded}.
+   */
+  boolean startLogin() {
+    if (loginsInProgress.incrementAndGet() <= maxLoginsInProgress) {
+      return true;
+    }
+    loginsInProgress.decrementAndGet();
+    long now = System.nanoTime();
+    long last = lastCapWarning.get();
+    if (now - last >= CAP_WARNING_INTERVAL_NANOS && lastCapWarning.compareAndSet(last, now)) {
+      // Once a minute at most: a flood must not become a flood of log lines.
+      log.warn("{} logins in progress at once: refusing more until some end",
+          maxLoginsInProgress);
+    }
+    return false;
+  }
+
+  /** Gives back a slot taken by {@link #startLogin}. */
+  void loginEnded() {
+    loginsInProgress.decrementAndGet();
+  }
+
+  /** Logins in progress now. */
+  int loginsInProgress() {
+    return loginsInProgress.get();
+  }
+
+  /** Changes the cap on logins in progress (tests use a small one). */
+  void maxLoginsInProgress(int max) {
+    this.maxLoginsInProgress = max;
+  }
+
   /** Whether a session just registered may stay: its target still serves it these units. */
   private boolean stillServes(String targetName, LogicalUnits loggedIn, String initiatorName) {
     TargetDirectory.Entry e = directory.target(targetName);
@@ -215,14 +280,6 @@ public final class Portal {
 
   int queueDepth() {
     return queueDepth;
-  }
-
-  long nopIntervalMillis() {
-    return nopIntervalMillis;
-  }
-
-  long nopTimeoutMillis() {
-    return nopTimeoutMillis;
   }
 
   int maxTransferLength() {

@@ -362,6 +362,32 @@ class IscsiConnectionTest {
   }
 
   @Test
+  void loginsInProgressAreCappedAcrossConnectionsAndFreedWhenTheyEnd() {
+    portal.maxLoginsInProgress(2);
+    EmbeddedChannel slow1 = connect();
+    EmbeddedChannel slow2 = connect();
+    assertEquals(2, portal.loginsInProgress());
+    EmbeddedChannel third = connect();
+    send(third, new PduBuilder(0x03).immediate().flags(0x87).itt(1).word(24, 1)
+        .text("InitiatorName=iqn.2026-01.io.tiergate:i9", "TargetName=" + IQN));
+    RawPdu refused = received(third).get(0);
+    assertEquals(0x23, refused.opcode());
+    assertEquals(0x03, refused.byteAt(36), "status class: target error");
+    assertEquals(0x01, refused.byteAt(37), "service unavailable: retry later");
+    assertFalse(third.isActive());
+    assertEquals(2, portal.loginsInProgress(), "a refused connection held no slot");
+    slow1.close();
+    assertEquals(1, portal.loginsInProgress(), "a closed connection gives its slot back");
+    EmbeddedChannel ok = login(0x400000000030L);
+    assertTrue(ok.isActive());
+    assertEquals(1, portal.loginsInProgress(), "a finished login gives its slot back");
+    send(slow2, new PduBuilder(0x03).immediate().flags(0x87).itt(1).word(24, 1)
+        .text("InitiatorName=iqn.2026-01.io.tiergate:i9", "TargetName=iqn.2026-01.x:none"));
+    assertEquals(0x02, received(slow2).get(0).byteAt(36));
+    assertEquals(0, portal.loginsInProgress(), "a failed login gives its slot back");
+  }
+
+  @Test
   void continuedTextRequestsAreRejectedWithoutGathering() {
     EmbeddedChannel ch = login(0x400000000020L);
     byte[] segment = new byte[8192];
