@@ -9,7 +9,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.tiergate.iscsi.login.LoginNegotiator;
 import io.tiergate.iscsi.login.LoginStatus;
 import io.tiergate.iscsi.login.SessionParameters;
@@ -81,9 +80,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private ChannelHandlerContext ctx;
   private Phase phase = Phase.LOGIN;
   private LoginNegotiator negotiator;
-  private ScheduledFuture<?> loginTimeout;
-  /** Whether this connection holds one of the portal's login slots. */
-  private boolean loginSlot;
+  private LoginAllowance allowance;
   private SessionParameters params;
   private SessionRegistry.Handle session;
   private ItNexus nexus;
@@ -110,29 +107,20 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
     String peer = String.valueOf(ctx.channel().remoteAddress());
     negotiator = new LoginNegotiator(portal.directory(), portal.limits(), peer);
-    loginSlot = portal.startLogin();
-    loginTimeout = ctx.executor().schedule(() -> {
-      if (phase == Phase.LOGIN && ctx.channel().isOpen()) {
-        log.info("{}: login not completed within {} s, closing", peer, LOGIN_TIMEOUT_SECONDS);
-        close();
-      }
-    }, LOGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    allowance = new LoginAllowance(portal, ctx.channel().remoteAddress(),
+        ctx.executor().schedule(() -> {
+          if (phase == Phase.LOGIN && ctx.channel().isOpen()) {
+            log.info("{}: login not completed within {} s, closing", peer,
+                LOGIN_TIMEOUT_SECONDS);
+            close();
+          }
+        }, LOGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS));
   }
 
-  /**
-   * Cancels the login timer and lets the negotiator go: a pending timer would otherwise keep
-   * a closed connection, and the login text it gathered, reachable for the whole timeout.
-   */
+  /** The login is over: its slot and timer go (see {@link LoginAllowance}), and its text. */
   private void endLogin() {
-    if (loginTimeout != null) {
-      loginTimeout.cancel(false);
-      loginTimeout = null;
-    }
+    allowance.end();
     negotiator = null;
-    if (loginSlot) {
-      loginSlot = false;
-      portal.loginEnded();
-    }
   }
 
   @Override
@@ -255,7 +243,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       loginTsih = request.tsih();
       loginCmdSn = request.cmdSn();
     }
-    if (!loginSlot) {
+    if (!allowance.admitted()) {
       // Too many logins in progress on the portal: this one may come back later.
       refuseLogin(loginResponse(request, LoginStatus.SERVICE_UNAVAILABLE, false, 0, 0,
           new byte[0]));

@@ -12,6 +12,8 @@ import io.tiergate.iscsi.pdu.PduDecoder;
 import io.tiergate.iscsi.pdu.PduEncoder;
 import io.tiergate.iscsi.scsi.ItNexus;
 import io.tiergate.iscsi.scsi.LogicalUnits;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,11 +70,19 @@ public final class Portal {
    * flood; one past the cap is answered "service unavailable", which initiators retry.
    */
   static final int MAX_LOGINS_IN_PROGRESS = 512;
+  /**
+   * Logins one initiator address may have in progress at once, so that one host flooding the
+   * portal cannot take every slot from the others. A host that logs in to many targets over
+   * many paths at boot still has room (32 sessions at once is a big host).
+   */
+  static final int MAX_LOGINS_PER_ADDRESS = 64;
   private static final long CAP_WARNING_INTERVAL_NANOS = 60_000_000_000L;
 
   private final SessionRegistry registry = new SessionRegistry();
   private final AtomicInteger loginsInProgress = new AtomicInteger();
+  private final Map<Object, Integer> loginsByAddress = new ConcurrentHashMap<>();
   private volatile int maxLoginsInProgress = MAX_LOGINS_IN_PROGRESS;
+  private volatile int maxLoginsPerAddress = MAX_LOGINS_PER_ADDRESS;
   private final AtomicLong lastCapWarning = new AtomicLong(System.nanoTime()
       - CAP_WARNING_INTERVAL_NANOS);
   private final AtomicInteger discoveryTsih = new AtomicInteger(0x8000);
@@ -223,26 +233,42 @@ public final class Portal {
 
   /**
    * Takes a slot for a connection's login; false when {@link #MAX_LOGINS_IN_PROGRESS} are in
-   * progress already. A true answer is paired with one {@link #loginEnded}.
+   * progress already, or {@link #MAX_LOGINS_PER_ADDRESS} from the same address. A true answer
+   * is paired with one {@link #loginEnded} for the same peer.
    */
-  boolean startLogin() {
-    if (loginsInProgress.incrementAndGet() <= maxLoginsInProgress) {
-      return true;
+  boolean startLogin(SocketAddress peer) {
+    Object address = addressOf(peer);
+    if (loginsInProgress.incrementAndGet() > maxLoginsInProgress) {
+      loginsInProgress.decrementAndGet();
+      warnCapReached("logins in progress at once", maxLoginsInProgress);
+      return false;
     }
+    if (loginsByAddress.merge(address, 1, Integer::sum) > maxLoginsPerAddress) {
+      loginEnded(peer);
+      warnCapReached("logins in progress from " + address, maxLoginsPerAddress);
+      return false;
+    }
+    return true;
+  }
+
+  /** Gives back a slot taken by {@link #startLogin}. */
+  void loginEnded(SocketAddress peer) {
+    loginsByAddress.computeIfPresent(addressOf(peer), (a, n) -> n == 1 ? null : n - 1);
     loginsInProgress.decrementAndGet();
+  }
+
+  private static Object addressOf(SocketAddress peer) {
+    return peer instanceof InetSocketAddress inet && inet.getAddress() != null
+        ? inet.getAddress() : String.valueOf(peer);
+  }
+
+  private void warnCapReached(String what, int cap) {
     long now = System.nanoTime();
     long last = lastCapWarning.get();
     if (now - last >= CAP_WARNING_INTERVAL_NANOS && lastCapWarning.compareAndSet(last, now)) {
       // Once a minute at most: a flood must not become a flood of log lines.
-      log.warn("{} logins in progress at once: refusing more until some end",
-          maxLoginsInProgress);
+      log.warn("{} {}: refusing more until some end", cap, what);
     }
-    return false;
-  }
-
-  /** Gives back a slot taken by {@link #startLogin}. */
-  void loginEnded() {
-    loginsInProgress.decrementAndGet();
   }
 
   /** Logins in progress now. */
@@ -250,9 +276,10 @@ public final class Portal {
     return loginsInProgress.get();
   }
 
-  /** Changes the cap on logins in progress (tests use a small one). */
-  void maxLoginsInProgress(int max) {
+  /** Changes the caps on logins in progress (tests use small ones). */
+  void maxLoginsInProgress(int max, int perAddress) {
     this.maxLoginsInProgress = max;
+    this.maxLoginsPerAddress = perAddress;
   }
 
   /** Whether a session just registered may stay: its target still serves it these units. */

@@ -363,7 +363,7 @@ class IscsiConnectionTest {
 
   @Test
   void loginsInProgressAreCappedAcrossConnectionsAndFreedWhenTheyEnd() {
-    portal.maxLoginsInProgress(2);
+    portal.maxLoginsInProgress(2, 10);
     EmbeddedChannel slow1 = connect();
     EmbeddedChannel slow2 = connect();
     assertEquals(2, portal.loginsInProgress());
@@ -385,6 +385,20 @@ class IscsiConnectionTest {
         .text("InitiatorName=iqn.2026-01.io.tiergate:i9", "TargetName=iqn.2026-01.x:none"));
     assertEquals(0x02, received(slow2).get(0).byteAt(36));
     assertEquals(0, portal.loginsInProgress(), "a failed login gives its slot back");
+  }
+
+  @Test
+  void oneAddressCannotTakeEveryLoginSlot() {
+    portal.maxLoginsInProgress(10, 2);
+    connect();
+    connect();
+    EmbeddedChannel third = connect();
+    send(third, new PduBuilder(0x03).immediate().flags(0x87).itt(1).word(24, 1)
+        .text("InitiatorName=iqn.2026-01.io.tiergate:i9", "TargetName=" + IQN));
+    RawPdu refused = received(third).get(0);
+    assertEquals(0x0301, (refused.byteAt(36) << 8) | refused.byteAt(37));
+    assertFalse(third.isActive());
+    assertEquals(2, portal.loginsInProgress());
   }
 
   @Test
