@@ -158,115 +158,147 @@ class FuzzIT {
   private static void abuse(int scenario, Random random, int iteration) throws IOException {
     long isid = 0x400000010000L + iteration;
     switch (scenario) {
-      case 0: { // truncated PDU, then hang up
-        try (TestInitiator t = login(isid, 300)) {
-          byte[] pdu = new PduBuilder(0x01).flags(0xa1).itt(t.nextItt()).word(20, 4096)
-              .word(24, t.nextCmdSn()).cdb(write10(random.nextInt(1000), 8))
-              .data(new byte[4096]).bytes();
-          t.send(Arrays.copyOf(pdu, 1 + random.nextInt(pdu.length - 1)));
-        }
+      case 0:
+        truncatedPdu(random, isid);
         break;
-      }
-      case 1: { // oversized data segment
-        try (TestInitiator t = login(isid, 2000)) {
-          int opcode = new int[] {0x00, 0x01, 0x04, 0x05}[random.nextInt(4)];
-          t.send(new PduBuilder(opcode).flags(0x80).itt(t.nextItt()).word(20, -1)
-              .word(24, t.peekCmdSn()).dataSegmentLength(262145 + random.nextInt(1 << 23))
-              .bytes());
-          RawPdu answer = t.poll();
-          assertNotNull(answer, "an oversized PDU gets a Reject");
-          assertEquals(0x3f, answer.opcode());
-          assertTrue(t.closedByTarget());
-        }
+      case 1:
+        oversizedDataSegment(random, isid);
         break;
-      }
-      case 2: { // header bytes flipped at random
-        try (TestInitiator t = login(isid, 300)) {
-          byte[] pdu = new PduBuilder(0x01).flags(0xc1).itt(t.nextItt()).word(20, 4096)
-              .word(24, t.nextCmdSn()).cdb(read10(random.nextInt(1000), 8)).bytes();
-          int flips = 1 + random.nextInt(4);
-          for (int f = 0; f < flips; f++) {
-            pdu[random.nextInt(48)] ^= (byte) (1 << random.nextInt(8));
-          }
-          t.send(pdu);
-          drain(t);
-        }
+      case 2:
+        flippedHeaderBits(random, isid);
         break;
-      }
-      case 3: { // random CDB with random flags and lengths
-        try (TestInitiator t = login(isid, 500)) {
-          byte[] cdb = new byte[16];
-          random.nextBytes(cdb);
-          for (int op : STATEFUL) {
-            if ((cdb[0] & 0xff) == op) {
-              cdb[0] = 0x12;
-            }
-          }
-          boolean read = random.nextBoolean();
-          int length = random.nextInt(4) == 0 ? 0 : random.nextInt(65537);
-          boolean write = !read && random.nextBoolean() && length > 0;
-          byte[] immediate = write ? new byte[Math.min(length, 8192)] : new byte[0];
-          random.nextBytes(immediate);
-          t.send(new PduBuilder(0x01).flags(0x80 | (read ? 0x40 : 0) | (write ? 0x20 : 0) | 1)
-              .itt(t.nextItt()).word(20, length).word(24, t.nextCmdSn()).cdb(cdb)
-              .data(immediate).bytes());
-          drain(t);
-        }
+      case 3:
+        randomCdb(random, isid);
         break;
-      }
-      case 4: { // out-of-order sequence numbers and tags
-        try (TestInitiator t = login(isid, 300)) {
-          int itt = t.nextItt();
-          t.send(new PduBuilder(0x01).flags(0x21).itt(itt).word(20, 8192)
-              .word(24, t.nextCmdSn()).cdb(write10(random.nextInt(1000), 16))
-              .data(new byte[512]).bytes());
-          for (int k = 0; k < 3; k++) {
-            t.send(new PduBuilder(0x05).flags(random.nextBoolean() ? 0x80 : 0)
-                .itt(random.nextBoolean() ? itt : random.nextInt())
-                .word(20, random.nextBoolean() ? -1 : random.nextInt(4))
-                .word(36, random.nextInt(3)).word(40, 512 * random.nextInt(16))
-                .data(new byte[512 * (1 + random.nextInt(4))]).bytes());
-          }
-          t.send(new PduBuilder(0x00).flags(0x80).itt(t.nextItt()).word(20, -1)
-              .word(24, t.peekCmdSn() + random.nextInt(64) - 32).bytes());
-          drain(t);
-        }
+      case 4:
+        outOfOrderNumbers(random, isid);
         break;
-      }
-      case 5: { // garbage instead of a PDU
-        try (TestInitiator t = login(isid, 300)) {
-          byte[] junk = new byte[48 + random.nextInt(400)];
-          random.nextBytes(junk);
-          t.send(junk);
-          drain(t);
-        }
+      case 5:
+        garbage(random, isid);
         break;
-      }
-      case 6: { // mangled text request
-        try (TestInitiator t = login(isid, 500)) {
-          byte[] text = new byte[random.nextInt(300)];
-          random.nextBytes(text);
-          t.send(new PduBuilder(0x04).immediate().flags(0x80 | (random.nextBoolean() ? 0x40 : 0))
-              .itt(t.nextItt()).word(20, random.nextBoolean() ? -1 : random.nextInt())
-              .word(24, t.peekCmdSn()).data(text).bytes());
-          drain(t);
-        }
+      case 6:
+        mangledText(random, isid);
         break;
+      default:
+        mangledLogin(random, isid);
+    }
+  }
+
+  /** Truncated PDU, then hang up. */
+  private static void truncatedPdu(Random random, long isid) throws IOException {
+    try (TestInitiator t = login(isid, 300)) {
+      byte[] pdu = new PduBuilder(0x01).flags(0xa1).itt(t.nextItt()).word(20, 4096)
+          .word(24, t.nextCmdSn()).cdb(write10(random.nextInt(1000), 8))
+          .data(new byte[4096]).bytes();
+      t.send(Arrays.copyOf(pdu, 1 + random.nextInt(pdu.length - 1)));
+    }
+  }
+
+  /** Oversized data segment. */
+  private static void oversizedDataSegment(Random random, long isid) throws IOException {
+    try (TestInitiator t = login(isid, 2000)) {
+      int opcode = new int[] {0x00, 0x01, 0x04, 0x05}[random.nextInt(4)];
+      t.send(new PduBuilder(opcode).flags(0x80).itt(t.nextItt()).word(20, -1)
+          .word(24, t.peekCmdSn()).dataSegmentLength(262145 + random.nextInt(1 << 23))
+          .bytes());
+      RawPdu answer = t.poll();
+      assertNotNull(answer, "an oversized PDU gets a Reject");
+      assertEquals(0x3f, answer.opcode());
+      assertTrue(t.closedByTarget());
+    }
+  }
+
+  /** Header bytes flipped at random. */
+  private static void flippedHeaderBits(Random random, long isid) throws IOException {
+    try (TestInitiator t = login(isid, 300)) {
+      byte[] pdu = new PduBuilder(0x01).flags(0xc1).itt(t.nextItt()).word(20, 4096)
+          .word(24, t.nextCmdSn()).cdb(read10(random.nextInt(1000), 8)).bytes();
+      int flips = 1 + random.nextInt(4);
+      for (int f = 0; f < flips; f++) {
+        pdu[random.nextInt(48)] ^= (byte) (1 << random.nextInt(8));
       }
-      default: { // mangled login
-        try (TestInitiator t = TestInitiator.connect(server.port(), 500)) {
-          byte[] login = new PduBuilder(0x03).immediate().flags(0x87).itt(1)
-              .text("InitiatorName=iqn.2026-01.io.tiergate:x", "TargetName=" + IQN,
-                  "MaxBurstLength=" + random.nextInt(), "HeaderDigest=CRC32C")
-              .bytes();
-          int flips = random.nextInt(6);
-          for (int f = 0; f < flips; f++) {
-            login[random.nextInt(login.length)] ^= (byte) (1 << random.nextInt(8));
-          }
-          t.send(login);
-          drain(t);
+      t.send(pdu);
+      drain(t);
+    }
+  }
+
+  /** Random CDB with random flags and lengths. */
+  private static void randomCdb(Random random, long isid) throws IOException {
+    try (TestInitiator t = login(isid, 500)) {
+      byte[] cdb = new byte[16];
+      random.nextBytes(cdb);
+      for (int op : STATEFUL) {
+        if ((cdb[0] & 0xff) == op) {
+          cdb[0] = 0x12;
         }
       }
+      boolean read = random.nextBoolean();
+      int length = random.nextInt(4) == 0 ? 0 : random.nextInt(65537);
+      boolean write = !read && random.nextBoolean() && length > 0;
+      byte[] immediate = write ? new byte[Math.min(length, 8192)] : new byte[0];
+      random.nextBytes(immediate);
+      t.send(new PduBuilder(0x01).flags(0x80 | (read ? 0x40 : 0) | (write ? 0x20 : 0) | 1)
+          .itt(t.nextItt()).word(20, length).word(24, t.nextCmdSn()).cdb(cdb)
+          .data(immediate).bytes());
+      drain(t);
+    }
+  }
+
+  /** Out-of-order sequence numbers and tags. */
+  private static void outOfOrderNumbers(Random random, long isid) throws IOException {
+    try (TestInitiator t = login(isid, 300)) {
+      int itt = t.nextItt();
+      t.send(new PduBuilder(0x01).flags(0x21).itt(itt).word(20, 8192)
+          .word(24, t.nextCmdSn()).cdb(write10(random.nextInt(1000), 16))
+          .data(new byte[512]).bytes());
+      for (int k = 0; k < 3; k++) {
+        t.send(new PduBuilder(0x05).flags(random.nextBoolean() ? 0x80 : 0)
+            .itt(random.nextBoolean() ? itt : random.nextInt())
+            .word(20, random.nextBoolean() ? -1 : random.nextInt(4))
+            .word(36, random.nextInt(3)).word(40, 512 * random.nextInt(16))
+            .data(new byte[512 * (1 + random.nextInt(4))]).bytes());
+      }
+      t.send(new PduBuilder(0x00).flags(0x80).itt(t.nextItt()).word(20, -1)
+          .word(24, t.peekCmdSn() + random.nextInt(64) - 32).bytes());
+      drain(t);
+    }
+  }
+
+  /** Garbage instead of a PDU. */
+  private static void garbage(Random random, long isid) throws IOException {
+    try (TestInitiator t = login(isid, 300)) {
+      byte[] junk = new byte[48 + random.nextInt(400)];
+      random.nextBytes(junk);
+      t.send(junk);
+      drain(t);
+    }
+  }
+
+  /** Mangled text request. */
+  private static void mangledText(Random random, long isid) throws IOException {
+    try (TestInitiator t = login(isid, 500)) {
+      byte[] text = new byte[random.nextInt(300)];
+      random.nextBytes(text);
+      t.send(new PduBuilder(0x04).immediate().flags(0x80 | (random.nextBoolean() ? 0x40 : 0))
+          .itt(t.nextItt()).word(20, random.nextBoolean() ? -1 : random.nextInt())
+          .word(24, t.peekCmdSn()).data(text).bytes());
+      drain(t);
+    }
+  }
+
+  /** Mangled login. */
+  private static void mangledLogin(Random random, long isid) throws IOException {
+    try (TestInitiator t = TestInitiator.connect(server.port(), 500)) {
+      byte[] login = new PduBuilder(0x03).immediate().flags(0x87).itt(1)
+          .text("InitiatorName=iqn.2026-01.io.tiergate:x", "TargetName=" + IQN,
+              "MaxBurstLength=" + random.nextInt(), "HeaderDigest=CRC32C")
+          .bytes();
+      int flips = random.nextInt(6);
+      for (int f = 0; f < flips; f++) {
+        login[random.nextInt(login.length)] ^= (byte) (1 << random.nextInt(8));
+      }
+      t.send(login);
+      drain(t);
     }
   }
 

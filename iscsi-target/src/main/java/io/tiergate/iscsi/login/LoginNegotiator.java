@@ -18,13 +18,18 @@ import org.slf4j.LoggerFactory;
  * current stage's work is done, and answers a transit to full feature phase (NSG 3) with the
  * final response.
  *
- * <p>Keys: only offered keys are answered, each with the result function of section 13 (list:
- * first supported value; numerical min/max; boolean AND/OR); an undefined key gets
- * {@code NotUnderstood}, a malformed value {@code Reject}, a key that does not apply
- * {@code Irrelevant}. Declarative keys (names, MaxRecvDataSegmentLength) are recorded; the
- * target declares its own MaxRecvDataSegmentLength in return. TargetPortalGroupTag goes in the
- * first response of a normal session. After the last key, FirstBurstLength is lowered to
- * MaxBurstLength if it came out larger.
+ * <p>Keys: only offered keys are answered, each by its row of {@link KeyRules} (list: first
+ * supported value; numerical min/max; boolean AND/OR; declarative); a key without a row gets
+ * {@code NotUnderstood}. The names that say who logs in to what are checked by the first
+ * request; AuthMethod and the CHAP keys drive the {@link ChapAuthenticator} exchange here.
+ * TargetPortalGroupTag goes in the first response of a normal session. After the last key,
+ * FirstBurstLength is lowered to MaxBurstLength if it came out larger.
+ *
+ * <p>Bounds: nothing here is authenticated yet, so what a login may cost is capped in bytes
+ * ({@link #MAX_LOGIN_TEXT_BYTES} of text over the whole login, continuations included), in
+ * count ({@link #MAX_LOGIN_REQUESTS} requests, {@link #MAX_KEYS_PER_REQUEST} keys in one) and,
+ * by the connection, in time. Past a bound the login fails with status 0x0200 (initiator
+ * error, class 2: the initiator should not retry the same login) and the connection closes.
  */
 public final class LoginNegotiator {
   private static final Logger log = LoggerFactory.getLogger(LoginNegotiator.class);
@@ -35,6 +40,27 @@ public final class LoginNegotiator {
   public static final int OPERATIONAL = 1;
   /** Full feature phase. */
   public static final int FULL_FEATURE = 3;
+
+  /**
+   * Key=value text one login may send in all, over every request and continuation. RFC 7143
+   * section 6.1 asks a target to accept at least 8,192 bytes in a negotiation sequence, and
+   * 64 KiB when an authentication method needs long items; a real login sends one or two KiB.
+   * Everything an initiator sends before it authenticates is bounded, so past this the login
+   * fails with an initiator error instead of the target gathering more.
+   */
+  public static final int MAX_LOGIN_TEXT_BYTES = 64 * 1024;
+  /**
+   * Login Requests one login may send. A CHAP login takes three to five, and the largest
+   * allowed text in 8 KiB continuations eight more; a login still going after this many is not
+   * one an initiator would make, so it fails rather than costing the event loop for ever.
+   */
+  public static final int MAX_LOGIN_REQUESTS = 64;
+  /**
+   * Keys one request may offer. RFC 7143 defines about forty, and every offered key gets an
+   * answer that must fit in the initiator's 8 KiB login MaxRecvDataSegmentLength; 64 answers
+   * of the longest form (a 63-byte key with NotUnderstood) plus the CHAP keys still fit.
+   */
+  public static final int MAX_KEYS_PER_REQUEST = 64;
 
   /** Where the login stands after a response. */
   public enum Outcome {
@@ -63,7 +89,10 @@ public final class LoginNegotiator {
   private final NegotiationLimits limits;
   private final String peer;
 
-  private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+  /** Text of the request being continued; replaced, not reset, so its buffer is freed. */
+  private ByteArrayOutputStream pending = new ByteArrayOutputStream();
+  private int requests;
+  private long textBytes;
   private boolean first = true;
   private boolean authenticated;
   private boolean tpgtSent;
@@ -79,15 +108,7 @@ public final class LoginNegotiator {
   private String initiatorAlias;
   private String targetName;
 
-  private boolean headerDigest;
-  private boolean dataDigest;
-  private int initiatorMrdsl = 8192;
-  private boolean targetMrdslDeclared;
-  private int maxBurstLength = 262144;
-  private int firstBurstLength = 65536;
-  private boolean initialR2T = true;
-  private boolean immediateData = true;
-  private int maxOutstandingR2T = 1;
+  private final OperationalValues values = new OperationalValues();
 
   /**
    * A negotiator for one connection.
@@ -105,6 +126,14 @@ public final class LoginNegotiator {
 
   /** Handles one Login Request (does not release it). */
   public Reply handle(LoginRequest request) {
+    requests++;
+    textBytes += request.data().readableBytes();
+    if (requests > MAX_LOGIN_REQUESTS || textBytes > MAX_LOGIN_TEXT_BYTES) {
+      pending = new ByteArrayOutputStream();
+      log.info("login from {}: more than {} requests or {} bytes of text, refused", peer,
+          MAX_LOGIN_REQUESTS, MAX_LOGIN_TEXT_BYTES);
+      return fail(request, LoginStatus.INITIATOR_ERROR);
+    }
     byte[] chunk = TextKeys.bytes(request.data());
     pending.write(chunk, 0, chunk.length);
     if (request.continueFlag()) {
@@ -113,12 +142,17 @@ public final class LoginNegotiator {
           Outcome.CONTINUE);
     }
     byte[] text = pending.toByteArray();
-    pending.reset();
+    pending = new ByteArrayOutputStream();
     Map<String, String> offered;
     try {
       offered = TextKeys.parse(text);
     } catch (TextKeys.MalformedTextException e) {
       log.info("login from {}: {}", peer, e.getMessage());
+      return fail(request, LoginStatus.INITIATOR_ERROR);
+    }
+    if (offered.size() > MAX_KEYS_PER_REQUEST) {
+      log.info("login from {}: {} keys in one request, more than {}", peer, offered.size(),
+          MAX_KEYS_PER_REQUEST);
       return fail(request, LoginStatus.INITIATOR_ERROR);
     }
     int csg = request.currentStage();
@@ -152,6 +186,11 @@ public final class LoginNegotiator {
     if (status != LoginStatus.SUCCESS) {
       return fail(request, status, answer);
     }
+    return advance(request, csg, answer);
+  }
+
+  /** Decides whether the request may leave its stage, once its keys were answered. */
+  private Reply advance(LoginRequest request, int csg, Map<String, String> answer) {
     if (csg == OPERATIONAL && requiredChap != null && !authenticated) {
       log.info("login from {}: skipped the security stage but CHAP is required", peer);
       return fail(request, LoginStatus.AUTHENTICATION_FAILURE);
@@ -172,8 +211,8 @@ public final class LoginNegotiator {
       }
     }
     if (transit && nsg == FULL_FEATURE) {
-      if (firstBurstLength > maxBurstLength) {
-        firstBurstLength = maxBurstLength;
+      if (values.firstBurstLength > values.maxBurstLength) {
+        values.firstBurstLength = values.maxBurstLength;
       }
       return new Reply(true, csg, nsg, LoginStatus.SUCCESS, TextKeys.encode(answer),
           Outcome.FULL_FEATURE);
@@ -216,247 +255,102 @@ public final class LoginNegotiator {
     return LoginStatus.SUCCESS;
   }
 
-  /** Answers every offered key into {@code answer}; returns a failure status or SUCCESS. */
+  /**
+   * Answers every offered key into {@code answer} by its {@link KeyRules} row; returns a
+   * failure status or SUCCESS.
+   */
   private int negotiate(Map<String, String> offered, Map<String, String> answer, int csg) {
-    String chapName = null;
-    String chapResponse = null;
-    String chapId = null;
-    String chapChallenge = null;
+    Map<String, String> chapKeys = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : offered.entrySet()) {
       String key = e.getKey();
       String value = e.getValue();
-      switch (key) {
-        case "InitiatorName":
-        case "InitiatorAlias":
-        case "TargetName":
-        case "SessionType":
+      KeyRules.Rule rule = KeyRules.rule(key);
+      if (rule == null) {
+        answer.put(key, KeyRules.NOT_UNDERSTOOD);
+        continue;
+      }
+      if (rule.stage() == KeyRules.Stage.SECURITY && csg != SECURITY
+          && rule.kind() != KeyRules.Kind.CHAP) {
+        answer.put(key, KeyRules.IRRELEVANT);
+        continue;
+      }
+      switch (rule.kind()) {
+        case IDENTITY:
           break;
-        case "AuthMethod": {
-          if (csg != SECURITY) {
-            answer.put(key, "Irrelevant");
-            break;
+        case AUTH_METHOD:
+          if (!authMethod(value, answer)) {
+            return LoginStatus.AUTHENTICATION_FAILURE;
           }
-          String want = requiredChap != null ? "CHAP" : "None";
-          if (contains(value, want)) {
-            authMethod = want;
-            answer.put(key, want);
-            if (requiredChap == null) {
-              authenticated = true;
-            } else {
-              chap = new ChapAuthenticator(requiredChap);
+          break;
+        case CHAP:
+          if (key.equals("CHAP_A")) {
+            int status = chapChallenge(value, answer);
+            if (status != LoginStatus.SUCCESS) {
+              return status;
             }
           } else {
-            answer.put(key, "Reject");
-            return LoginStatus.AUTHENTICATION_FAILURE;
+            chapKeys.put(key, value);
           }
-          break;
-        }
-        case "CHAP_A": {
-          if (chap == null) {
-            return LoginStatus.INITIATOR_ERROR;
-          }
-          ChapAuthenticator.Step step = chap.challenge(value);
-          answer.putAll(step.keys());
-          if (step.status() != ChapAuthenticator.Status.OK) {
-            return LoginStatus.AUTHENTICATION_FAILURE;
-          }
-          break;
-        }
-        case "CHAP_N":
-          chapName = value;
-          break;
-        case "CHAP_R":
-          chapResponse = value;
-          break;
-        case "CHAP_I":
-          chapId = value;
-          break;
-        case "CHAP_C":
-          chapChallenge = value;
-          break;
-        case "HeaderDigest": {
-          String v = firstSupported(value, "CRC32C", "None");
-          answer.put(key, v == null ? "Reject" : v);
-          headerDigest = "CRC32C".equals(v);
-          break;
-        }
-        case "DataDigest": {
-          String v = firstSupported(value, "CRC32C", "None");
-          answer.put(key, v == null ? "Reject" : v);
-          dataDigest = "CRC32C".equals(v);
-          break;
-        }
-        case "MaxRecvDataSegmentLength": {
-          int v = number(value, 512, 16777215);
-          if (v < 0) {
-            answer.put(key, "Reject");
-          } else {
-            initiatorMrdsl = v;
-            answer.put(key, Integer.toString(limits.maxRecvDataSegmentLength()));
-            targetMrdslDeclared = true;
-          }
-          break;
-        }
-        case "MaxBurstLength":
-          if (discovery) {
-            answer.put(key, "Irrelevant");
-            break;
-          }
-          maxBurstLength = numericMin(answer, key, value, 512, 16777215,
-              limits.maxBurstLength(), maxBurstLength);
-          break;
-        case "FirstBurstLength":
-          if (discovery) {
-            answer.put(key, "Irrelevant");
-            break;
-          }
-          firstBurstLength = numericMin(answer, key, value, 512, 16777215,
-              limits.firstBurstLength(), firstBurstLength);
-          break;
-        case "MaxOutstandingR2T":
-          if (discovery) {
-            answer.put(key, "Irrelevant");
-            break;
-          }
-          maxOutstandingR2T = numericMin(answer, key, value, 1, 65535,
-              limits.maxOutstandingR2T(), maxOutstandingR2T);
-          break;
-        case "MaxConnections":
-          numericMin(answer, key, value, 1, 65535, 1, 1);
-          break;
-        case "ErrorRecoveryLevel":
-          numericMin(answer, key, value, 0, 2, 0, 0);
-          break;
-        case "DefaultTime2Wait":
-          numericMax(answer, key, value, 0, 3600, 2);
-          break;
-        case "DefaultTime2Retain":
-          numericMin(answer, key, value, 0, 3600, 0, 0);
-          break;
-        case "InitialR2T": {
-          Boolean v = bool(value);
-          if (v == null) {
-            answer.put(key, "Reject");
-          } else if (discovery) {
-            answer.put(key, "Irrelevant");
-          } else {
-            // OR with the target's No: the initiator's value decides.
-            initialR2T = v;
-            answer.put(key, yesNo(v));
-          }
-          break;
-        }
-        case "ImmediateData": {
-          Boolean v = bool(value);
-          if (v == null) {
-            answer.put(key, "Reject");
-          } else if (discovery) {
-            answer.put(key, "Irrelevant");
-          } else {
-            // AND with the target's Yes: the initiator's value decides.
-            immediateData = v;
-            answer.put(key, yesNo(v));
-          }
-          break;
-        }
-        case "DataPDUInOrder":
-        case "DataSequenceInOrder": {
-          // OR with the target's Yes.
-          answer.put(key, bool(value) == null ? "Reject" : discovery ? "Irrelevant" : "Yes");
-          break;
-        }
-        case "IFMarker":
-        case "OFMarker":
-        case "RDMAExtensions": {
-          // AND with the target's No.
-          answer.put(key, bool(value) == null ? "Reject" : "No");
-          break;
-        }
-        case "IFMarkInt":
-        case "OFMarkInt":
-        case "InitiatorRecvDataSegmentLength":
-        case "TargetRecvDataSegmentLength":
-          answer.put(key, "Irrelevant");
-          break;
-        case "TaskReporting": {
-          String v = firstSupported(value, "RFC3720");
-          answer.put(key, v == null ? "Reject" : v);
-          break;
-        }
-        case "iSCSIProtocolLevel":
-          numericMin(answer, key, value, 0, 31, 1, 1);
-          break;
-        case "TargetAlias":
-        case "TargetAddress":
-        case "TargetPortalGroupTag":
-          // Keys only a target declares.
-          answer.put(key, "Irrelevant");
           break;
         default:
-          answer.put(key, "NotUnderstood");
+          answer.put(key, rule.negotiate(value, discovery, limits, values));
       }
     }
-    if (answer.containsKey("FirstBurstLength") && !discovery && initialR2T && !immediateData) {
+    if (answer.containsKey("FirstBurstLength") && !discovery && values.initialR2T
+        && !values.immediateData) {
       // No unsolicited data at all: the key does not apply (RFC 7143 section 13.14).
-      answer.put("FirstBurstLength", "Irrelevant");
+      answer.put("FirstBurstLength", KeyRules.IRRELEVANT);
     }
-    if (chapName != null || chapResponse != null) {
+    return chapResponse(chapKeys, answer);
+  }
+
+  /** Answers AuthMethod with the target's one method; false when it was not offered. */
+  private boolean authMethod(String value, Map<String, String> answer) {
+    String want = requiredChap != null ? "CHAP" : "None";
+    if (!contains(value, want)) {
+      answer.put("AuthMethod", KeyRules.REJECT);
+      return false;
+    }
+    authMethod = want;
+    answer.put("AuthMethod", want);
+    if (requiredChap == null) {
+      authenticated = true;
+    } else {
+      chap = new ChapAuthenticator(requiredChap);
+    }
+    return true;
+  }
+
+  /** Answers CHAP_A with the target's challenge. */
+  private int chapChallenge(String value, Map<String, String> answer) {
+    if (chap == null) {
+      return LoginStatus.INITIATOR_ERROR;
+    }
+    ChapAuthenticator.Step step = chap.challenge(value);
+    answer.putAll(step.keys());
+    return step.status() == ChapAuthenticator.Status.OK ? LoginStatus.SUCCESS
+        : LoginStatus.AUTHENTICATION_FAILURE;
+  }
+
+  /** Checks the initiator's CHAP response (and answers a mutual CHAP challenge), if any. */
+  private int chapResponse(Map<String, String> keys, Map<String, String> answer) {
+    String name = keys.get("CHAP_N");
+    String response = keys.get("CHAP_R");
+    if (name != null || response != null) {
       if (chap == null) {
         return LoginStatus.AUTHENTICATION_FAILURE;
       }
-      ChapAuthenticator.Step step = chap.verify(chapName, chapResponse, chapId, chapChallenge);
+      ChapAuthenticator.Step step = chap.verify(name, response, keys.get("CHAP_I"),
+          keys.get("CHAP_C"));
       if (step.status() != ChapAuthenticator.Status.OK) {
         return LoginStatus.AUTHENTICATION_FAILURE;
       }
       answer.putAll(step.keys());
       authenticated = true;
-    } else if (chapId != null || chapChallenge != null) {
+    } else if (keys.containsKey("CHAP_I") || keys.containsKey("CHAP_C")) {
       return LoginStatus.AUTHENTICATION_FAILURE;
     }
     return LoginStatus.SUCCESS;
-  }
-
-  private static int numericMin(Map<String, String> answer, String key, String value, int lo,
-      int hi, int ours, int current) {
-    int v = number(value, lo, hi);
-    if (v < 0) {
-      answer.put(key, "Reject");
-      return current;
-    }
-    int result = Math.min(v, ours);
-    answer.put(key, Integer.toString(result));
-    return result;
-  }
-
-  private static void numericMax(Map<String, String> answer, String key, String value, int lo,
-      int hi, int ours) {
-    int v = number(value, lo, hi);
-    answer.put(key, v < 0 ? "Reject" : Integer.toString(Math.max(v, ours)));
-  }
-
-  /** A decimal (or 0x hex) number within [lo, hi], or -1. */
-  static int number(String value, int lo, int hi) {
-    try {
-      long v = value.startsWith("0x") || value.startsWith("0X")
-          ? Long.parseLong(value.substring(2), 16) : Long.parseLong(value);
-      return v < lo || v > hi ? -1 : (int) v;
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
-
-  private static Boolean bool(String value) {
-    if (value.equals("Yes")) {
-      return Boolean.TRUE;
-    }
-    if (value.equals("No")) {
-      return Boolean.FALSE;
-    }
-    return null;
-  }
-
-  private static String yesNo(boolean v) {
-    return v ? "Yes" : "No";
   }
 
   private static boolean contains(String list, String value) {
@@ -466,18 +360,6 @@ public final class LoginNegotiator {
       }
     }
     return false;
-  }
-
-  /** The first of the offered values that is among {@code supported}, or null. */
-  private static String firstSupported(String list, String... supported) {
-    for (String v : list.split(",", -1)) {
-      for (String s : supported) {
-        if (v.equals(s)) {
-          return s;
-        }
-      }
-    }
-    return null;
   }
 
   private Reply fail(LoginRequest request, int status) {
@@ -493,11 +375,7 @@ public final class LoginNegotiator {
 
   /** The agreed parameters; meaningful once {@link Outcome#FULL_FEATURE} was returned. */
   public SessionParameters parameters() {
-    int targetMrdsl = targetMrdslDeclared ? limits.maxRecvDataSegmentLength() : 8192;
-    return new SessionParameters(discovery, initiatorName, initiatorAlias, targetName,
-        headerDigest, dataDigest, initiatorMrdsl, targetMrdsl, maxBurstLength,
-        Math.min(firstBurstLength, maxBurstLength), initialR2T, immediateData,
-        maxOutstandingR2T, 0);
+    return values.parameters(discovery, initiatorName, initiatorAlias, targetName, limits);
   }
 
   /** The InitiatorName offered, or null before it was. */

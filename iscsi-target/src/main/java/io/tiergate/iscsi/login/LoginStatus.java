@@ -24,6 +24,8 @@ public final class LoginStatus {
   public static final int INVALID_DURING_LOGIN = 0x020b;
   /** Target error. */
   public static final int TARGET_ERROR = 0x0300;
+  /** The target or service is temporarily unavailable; the initiator may retry. */
+  public static final int SERVICE_UNAVAILABLE = 0x0301;
   /** Out of resources. */
   public static final int OUT_OF_RESOURCES = 0x0302;
 

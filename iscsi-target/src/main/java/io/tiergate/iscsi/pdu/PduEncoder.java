@@ -114,95 +114,125 @@ public final class PduEncoder extends MessageToMessageEncoder<TargetPdu> {
     b.writeZero(Opcodes.BHS_LENGTH);
     b.setMedium(start + 5, dataLength);
     if (pdu instanceof DataIn) {
-      DataIn p = (DataIn) pdu;
-      int flags = (p.finalFlag() ? 0x80 : 0) | (p.statusPresent() ? 0x01 : 0);
-      if (p.statusPresent()) {
-        flags |= (p.overflow() ? 0x04 : 0) | (p.underflow() ? 0x02 : 0);
-        b.setByte(start + 3, p.status());
-        b.setInt(start + 24, p.statSn());
-        b.setInt(start + 44, p.residualCount());
-      }
-      common(b, start, Opcodes.DATA_IN, flags, p.lun(), p.initiatorTaskTag(),
-          Opcodes.RESERVED_TAG, p.expCmdSn(), p.maxCmdSn());
-      b.setInt(start + 36, p.dataSn());
-      b.setInt(start + 40, p.bufferOffset());
+      writeDataIn(b, start, (DataIn) pdu);
     } else if (pdu instanceof ScsiResponse) {
-      ScsiResponse p = (ScsiResponse) pdu;
-      int flags = 0x80 | (p.overflow() ? 0x04 : 0) | (p.underflow() ? 0x02 : 0);
-      common(b, start, Opcodes.SCSI_RESPONSE, flags, 0, p.initiatorTaskTag(), 0, p.expCmdSn(),
-          p.maxCmdSn());
-      b.setByte(start + 2, p.response());
-      b.setByte(start + 3, p.status());
-      b.setInt(start + 24, p.statSn());
-      b.setInt(start + 36, p.expDataSn());
-      b.setInt(start + 44, p.residualCount());
+      writeScsiResponse(b, start, (ScsiResponse) pdu);
     } else if (pdu instanceof R2t) {
-      R2t p = (R2t) pdu;
-      common(b, start, Opcodes.R2T, 0x80, p.lun(), p.initiatorTaskTag(), p.targetTransferTag(),
-          p.expCmdSn(), p.maxCmdSn());
-      b.setInt(start + 24, p.statSn());
-      b.setInt(start + 36, p.r2tSn());
-      b.setInt(start + 40, p.bufferOffset());
-      b.setInt(start + 44, p.desiredDataTransferLength());
+      writeR2t(b, start, (R2t) pdu);
     } else if (pdu instanceof NopIn) {
-      NopIn p = (NopIn) pdu;
-      common(b, start, Opcodes.NOP_IN, 0x80, p.lun(), p.initiatorTaskTag(),
-          p.targetTransferTag(), p.expCmdSn(), p.maxCmdSn());
-      b.setInt(start + 24, p.statSn());
+      writeNopIn(b, start, (NopIn) pdu);
     } else if (pdu instanceof LoginResponse) {
-      LoginResponse p = (LoginResponse) pdu;
-      int flags = (p.transit() ? 0x80 : 0) | (p.continueFlag() ? 0x40 : 0)
-          | ((p.currentStage() & 3) << 2) | (p.nextStage() & 3);
-      common(b, start, Opcodes.LOGIN_RESPONSE, flags, 0, p.initiatorTaskTag(), 0, p.expCmdSn(),
-          p.maxCmdSn());
-      b.setByte(start + 2, p.versionMax());
-      b.setByte(start + 3, p.versionActive());
-      b.setShort(start + 8, (int) (p.isid() >>> 32));
-      b.setInt(start + 10, (int) p.isid());
-      b.setShort(start + 14, p.tsih());
-      b.setInt(start + 24, p.statSn());
-      b.setByte(start + 36, p.statusClass());
-      b.setByte(start + 37, p.statusDetail());
+      writeLoginResponse(b, start, (LoginResponse) pdu);
     } else if (pdu instanceof TextResponse) {
-      TextResponse p = (TextResponse) pdu;
-      int flags = (p.finalFlag() ? 0x80 : 0) | (p.continueFlag() ? 0x40 : 0);
-      common(b, start, Opcodes.TEXT_RESPONSE, flags, p.lun(), p.initiatorTaskTag(),
-          p.targetTransferTag(), p.expCmdSn(), p.maxCmdSn());
-      b.setInt(start + 24, p.statSn());
+      writeTextResponse(b, start, (TextResponse) pdu);
     } else if (pdu instanceof TaskManagementResponse) {
-      TaskManagementResponse p = (TaskManagementResponse) pdu;
-      common(b, start, Opcodes.TASK_MGMT_RESPONSE, 0x80, 0, p.initiatorTaskTag(), 0,
-          p.expCmdSn(), p.maxCmdSn());
-      b.setByte(start + 2, p.response());
-      b.setInt(start + 24, p.statSn());
+      writeTaskManagementResponse(b, start, (TaskManagementResponse) pdu);
     } else if (pdu instanceof LogoutResponse) {
-      LogoutResponse p = (LogoutResponse) pdu;
-      common(b, start, Opcodes.LOGOUT_RESPONSE, 0x80, 0, p.initiatorTaskTag(), 0, p.expCmdSn(),
-          p.maxCmdSn());
-      b.setByte(start + 2, p.response());
-      b.setInt(start + 24, p.statSn());
-      b.setShort(start + 40, p.time2Wait());
-      b.setShort(start + 42, p.time2Retain());
+      writeLogoutResponse(b, start, (LogoutResponse) pdu);
     } else if (pdu instanceof Reject) {
-      Reject p = (Reject) pdu;
-      common(b, start, Opcodes.REJECT, 0x80, 0, Opcodes.RESERVED_TAG, 0, p.expCmdSn(),
-          p.maxCmdSn());
-      b.setByte(start + 2, p.reason());
-      b.setInt(start + 24, p.statSn());
-      b.setInt(start + 36, p.dataSnOrR2tSn());
+      writeReject(b, start, (Reject) pdu);
     } else if (pdu instanceof AsyncMessage) {
-      AsyncMessage p = (AsyncMessage) pdu;
-      common(b, start, Opcodes.ASYNC_MESSAGE, 0x80, p.lun(), Opcodes.RESERVED_TAG, 0,
-          p.expCmdSn(), p.maxCmdSn());
-      b.setInt(start + 24, p.statSn());
-      b.setByte(start + 36, p.asyncEvent());
-      b.setByte(start + 37, p.asyncVCode());
-      b.setShort(start + 38, p.parameter1());
-      b.setShort(start + 40, p.parameter2());
-      b.setShort(start + 42, p.parameter3());
+      writeAsyncMessage(b, start, (AsyncMessage) pdu);
     } else {
       throw new IllegalArgumentException("not a target PDU: " + pdu.getClass());
     }
+  }
+
+  private static void writeDataIn(ByteBuf b, int start, DataIn p) {
+    int flags = (p.finalFlag() ? 0x80 : 0) | (p.statusPresent() ? 0x01 : 0);
+    if (p.statusPresent()) {
+      flags |= (p.overflow() ? 0x04 : 0) | (p.underflow() ? 0x02 : 0);
+      b.setByte(start + 3, p.status());
+      b.setInt(start + 24, p.statSn());
+      b.setInt(start + 44, p.residualCount());
+    }
+    common(b, start, Opcodes.DATA_IN, flags, p.lun(), p.initiatorTaskTag(),
+        Opcodes.RESERVED_TAG, p.expCmdSn(), p.maxCmdSn());
+    b.setInt(start + 36, p.dataSn());
+    b.setInt(start + 40, p.bufferOffset());
+  }
+
+  private static void writeScsiResponse(ByteBuf b, int start, ScsiResponse p) {
+    int flags = 0x80 | (p.overflow() ? 0x04 : 0) | (p.underflow() ? 0x02 : 0);
+    common(b, start, Opcodes.SCSI_RESPONSE, flags, 0, p.initiatorTaskTag(), 0, p.expCmdSn(),
+        p.maxCmdSn());
+    b.setByte(start + 2, p.response());
+    b.setByte(start + 3, p.status());
+    b.setInt(start + 24, p.statSn());
+    b.setInt(start + 36, p.expDataSn());
+    b.setInt(start + 44, p.residualCount());
+  }
+
+  private static void writeR2t(ByteBuf b, int start, R2t p) {
+    common(b, start, Opcodes.R2T, 0x80, p.lun(), p.initiatorTaskTag(), p.targetTransferTag(),
+        p.expCmdSn(), p.maxCmdSn());
+    b.setInt(start + 24, p.statSn());
+    b.setInt(start + 36, p.r2tSn());
+    b.setInt(start + 40, p.bufferOffset());
+    b.setInt(start + 44, p.desiredDataTransferLength());
+  }
+
+  private static void writeNopIn(ByteBuf b, int start, NopIn p) {
+    common(b, start, Opcodes.NOP_IN, 0x80, p.lun(), p.initiatorTaskTag(),
+        p.targetTransferTag(), p.expCmdSn(), p.maxCmdSn());
+    b.setInt(start + 24, p.statSn());
+  }
+
+  private static void writeLoginResponse(ByteBuf b, int start, LoginResponse p) {
+    int flags = (p.transit() ? 0x80 : 0) | (p.continueFlag() ? 0x40 : 0)
+        | ((p.currentStage() & 3) << 2) | (p.nextStage() & 3);
+    common(b, start, Opcodes.LOGIN_RESPONSE, flags, 0, p.initiatorTaskTag(), 0, p.expCmdSn(),
+        p.maxCmdSn());
+    b.setByte(start + 2, p.versionMax());
+    b.setByte(start + 3, p.versionActive());
+    b.setShort(start + 8, (int) (p.isid() >>> 32));
+    b.setInt(start + 10, (int) p.isid());
+    b.setShort(start + 14, p.tsih());
+    b.setInt(start + 24, p.statSn());
+    b.setByte(start + 36, p.statusClass());
+    b.setByte(start + 37, p.statusDetail());
+  }
+
+  private static void writeTextResponse(ByteBuf b, int start, TextResponse p) {
+    int flags = (p.finalFlag() ? 0x80 : 0) | (p.continueFlag() ? 0x40 : 0);
+    common(b, start, Opcodes.TEXT_RESPONSE, flags, p.lun(), p.initiatorTaskTag(),
+        p.targetTransferTag(), p.expCmdSn(), p.maxCmdSn());
+    b.setInt(start + 24, p.statSn());
+  }
+
+  private static void writeTaskManagementResponse(ByteBuf b, int start, TaskManagementResponse p) {
+    common(b, start, Opcodes.TASK_MGMT_RESPONSE, 0x80, 0, p.initiatorTaskTag(), 0,
+        p.expCmdSn(), p.maxCmdSn());
+    b.setByte(start + 2, p.response());
+    b.setInt(start + 24, p.statSn());
+  }
+
+  private static void writeLogoutResponse(ByteBuf b, int start, LogoutResponse p) {
+    common(b, start, Opcodes.LOGOUT_RESPONSE, 0x80, 0, p.initiatorTaskTag(), 0, p.expCmdSn(),
+        p.maxCmdSn());
+    b.setByte(start + 2, p.response());
+    b.setInt(start + 24, p.statSn());
+    b.setShort(start + 40, p.time2Wait());
+    b.setShort(start + 42, p.time2Retain());
+  }
+
+  private static void writeReject(ByteBuf b, int start, Reject p) {
+    common(b, start, Opcodes.REJECT, 0x80, 0, Opcodes.RESERVED_TAG, 0, p.expCmdSn(),
+        p.maxCmdSn());
+    b.setByte(start + 2, p.reason());
+    b.setInt(start + 24, p.statSn());
+    b.setInt(start + 36, p.dataSnOrR2tSn());
+  }
+
+  private static void writeAsyncMessage(ByteBuf b, int start, AsyncMessage p) {
+    common(b, start, Opcodes.ASYNC_MESSAGE, 0x80, p.lun(), Opcodes.RESERVED_TAG, 0,
+        p.expCmdSn(), p.maxCmdSn());
+    b.setInt(start + 24, p.statSn());
+    b.setByte(start + 36, p.asyncEvent());
+    b.setByte(start + 37, p.asyncVCode());
+    b.setShort(start + 38, p.parameter1());
+    b.setShort(start + 40, p.parameter2());
+    b.setShort(start + 42, p.parameter3());
   }
 
   private static void common(ByteBuf b, int start, int opcode, int flags, long lun, int itt,

@@ -44,7 +44,7 @@ public final class BlockDeviceLogicalUnits implements LogicalUnits {
   private final List<Long> lunList;
   private final Executor executor;
   private final CommandTable table;
-  private final Map<TaskKey, Task> tasks = new ConcurrentHashMap<>();
+  private final Map<TaskKey, ScsiTask> tasks = new ConcurrentHashMap<>();
 
   private record TaskKey(ItNexus nexus, long lun, int tag) {}
 
@@ -85,7 +85,7 @@ public final class BlockDeviceLogicalUnits implements LogicalUnits {
       future.complete(ErrorMapper.fromScsi(ScsiException.invalidOpcode(), -1));
       return future;
     }
-    Task task = new Task(command, units.get(command.lun()));
+    ScsiTask task = new ScsiTask(command, units.get(command.lun()));
     TaskKey key = new TaskKey(command.nexus(), command.lun(), command.initiatorTaskTag());
     tasks.put(key, task);
     try {
@@ -99,7 +99,7 @@ public final class BlockDeviceLogicalUnits implements LogicalUnits {
     return future;
   }
 
-  private void run(TaskKey key, Task task, CompletableFuture<ScsiResult> future) {
+  private void run(TaskKey key, ScsiTask task, CompletableFuture<ScsiResult> future) {
     ScsiResult result;
     try {
       if (task.aborted) {
@@ -131,7 +131,7 @@ public final class BlockDeviceLogicalUnits implements LogicalUnits {
   }
 
   /** Everything between a registered task and its result; throws to signal failure. */
-  private ScsiResult dispatch(Task t) {
+  private ScsiResult dispatch(ScsiTask t) {
     int opcode = t.opcode();
     LogicalUnit lu = t.lu;
     if (lu == null) {
@@ -158,7 +158,7 @@ public final class BlockDeviceLogicalUnits implements LogicalUnits {
     return entry.handler().execute(t);
   }
 
-  private static void checkReservations(Task t, PersistentReservations.Access access) {
+  private static void checkReservations(ScsiTask t, PersistentReservations.Access access) {
     if (access == PersistentReservations.Access.ALWAYS) {
       return;
     }
@@ -169,14 +169,14 @@ public final class BlockDeviceLogicalUnits implements LogicalUnits {
     t.lu.reservations.checkAccess(t.nexus(), access);
   }
 
-  private byte[] takeUnitAttentionSense(Task t) {
+  private byte[] takeUnitAttentionSense(ScsiTask t) {
     int ua = t.lu.takeUnitAttention(t.nexus());
     return ua < 0 ? null : Sense.fixed(Sense.UNIT_ATTENTION, ua >>> 8, ua & 0xFF);
   }
 
   @Override
   public void abortTask(ItNexus nexus, long lun, int initiatorTaskTag) {
-    Task t = tasks.get(new TaskKey(nexus, lun, initiatorTaskTag));
+    ScsiTask t = tasks.get(new TaskKey(nexus, lun, initiatorTaskTag));
     if (t != null) {
       t.aborted = true;
     }
@@ -219,8 +219,8 @@ public final class BlockDeviceLogicalUnits implements LogicalUnits {
   }
 
   private int abortWhere(Predicate<TaskKey> which) {
-    List<Task> hit = new ArrayList<>();
-    for (Map.Entry<TaskKey, Task> e : tasks.entrySet()) {
+    List<ScsiTask> hit = new ArrayList<>();
+    for (Map.Entry<TaskKey, ScsiTask> e : tasks.entrySet()) {
       if (which.test(e.getKey())) {
         e.getValue().aborted = true;
         hit.add(e.getValue());

@@ -9,5 +9,5 @@ package io.tiergate.iscsi.scsi;
 @FunctionalInterface
 interface CommandHandler {
 
-  ScsiResult execute(Task task);
+  ScsiResult execute(ScsiTask task);
 }

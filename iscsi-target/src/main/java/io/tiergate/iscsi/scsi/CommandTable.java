@@ -165,7 +165,7 @@ final class CommandTable {
   }
 
   /** REPORT SUPPORTED OPERATION CODES (SPC-5 6.35): all commands, or one with its usage map. */
-  ScsiResult reportOpcodes(Task t) {
+  ScsiResult reportOpcodes(ScsiTask t) {
     byte[] cdb = t.cdb;
     boolean rctd = (cdb[2] & 0x80) != 0;
     int options = cdb[2] & 0x07;

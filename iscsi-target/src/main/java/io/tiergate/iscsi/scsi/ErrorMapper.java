@@ -8,14 +8,39 @@ import org.slf4j.LoggerFactory;
 /**
  * The one place where failures become SCSI status and sense data: {@link ScsiException} from
  * the command handlers, {@link BlockDeviceException} from the storage, and anything unexpected
- * (logged, then answered with HARDWARE ERROR so that the initiator retries or fails cleanly).
+ * (logged, then answered with HARDWARE ERROR so that the initiator retries or fails cleanly),
+ * and the conditions the session layer finds in a command's transfer before or instead of
+ * running it ({@link #transportSense}).
  */
-final class ErrorMapper {
+public final class ErrorMapper {
 
   private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
   private static final byte[] NO_SENSE = new byte[0];
 
   private ErrorMapper() {}
+
+  /** Conditions of a command's data transfer that end it with CHECK CONDITION. */
+  public enum TransportCondition {
+    /** ExpectedDataTransferLength is more than the target lets one command move. */
+    TRANSFER_TOO_LONG,
+    /** Data-Out out of sequence (DataSN or length): ABORTED COMMAND, DATA PHASE ERROR. */
+    DATA_PHASE_ERROR,
+    /** Data-Out at the wrong buffer offset: ABORTED COMMAND, DATA OFFSET ERROR. */
+    DATA_OFFSET_ERROR
+  }
+
+  /** Fixed-format sense data for a transfer condition. */
+  public static byte[] transportSense(TransportCondition condition) {
+    switch (condition) {
+      case TRANSFER_TOO_LONG:
+        return Sense.fixed(Sense.ILLEGAL_REQUEST, 0x24, 0x00);
+      case DATA_OFFSET_ERROR:
+        return Sense.fixed(Sense.ABORTED_COMMAND, 0x4B, 0x05);
+      case DATA_PHASE_ERROR:
+      default:
+        return Sense.fixed(Sense.ABORTED_COMMAND, 0x4B, 0x00);
+    }
+  }
 
   /** The result for a failure of a command that asked to move {@code transferLength} bytes. */
   static ScsiResult toResult(Throwable failure, long transferLength) {

@@ -25,7 +25,7 @@ final class InquiryCommand {
 
   private InquiryCommand() {}
 
-  static ScsiResult execute(Task t) {
+  static ScsiResult execute(ScsiTask t) {
     byte[] cdb = t.cdb;
     int alloc = Cdb.u16(cdb, 3);
     t.transferLength = alloc;
@@ -124,7 +124,7 @@ final class InquiryCommand {
     return (0x3L << 60) | (bits & 0x0FFF_FFFF_FFFF_FFFFL);
   }
 
-  private static byte[] deviceIdentification(Task t) {
+  private static byte[] deviceIdentification(ScsiTask t) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(new byte[4]);
     UUID uuid = t.device().identity().uuid();

@@ -23,7 +23,7 @@ final class ModeCommands {
 
   private ModeCommands() {}
 
-  static ScsiResult modeSense(Task t) {
+  static ScsiResult modeSense(ScsiTask t) {
     byte[] cdb = t.cdb;
     boolean six = t.opcode() == 0x1A;
     int alloc = six ? Cdb.u8(cdb, 4) : Cdb.u16(cdb, 7);
@@ -125,7 +125,7 @@ final class ModeCommands {
     return p;
   }
 
-  static ScsiResult modeSelect(Task t) {
+  static ScsiResult modeSelect(ScsiTask t) {
     byte[] cdb = t.cdb;
     boolean six = t.opcode() == 0x15;
     int length = six ? Cdb.u8(cdb, 4) : Cdb.u16(cdb, 7);

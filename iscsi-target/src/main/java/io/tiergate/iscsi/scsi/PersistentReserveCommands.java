@@ -31,7 +31,7 @@ final class PersistentReserveCommands {
 
   private PersistentReserveCommands() {}
 
-  static ScsiResult in(Task t) {
+  static ScsiResult in(ScsiTask t) {
     byte[] cdb = t.cdb;
     int sa = cdb[1] & 0x1F;
     int alloc = Cdb.u16(cdb, 7);
@@ -128,7 +128,7 @@ final class PersistentReserveCommands {
     return id;
   }
 
-  static ScsiResult out(Task t) {
+  static ScsiResult out(ScsiTask t) {
     byte[] cdb = t.cdb;
     int sa = cdb[1] & 0x1F;
     int scope = (cdb[2] & 0xF0) >>> 4;
@@ -160,46 +160,51 @@ final class PersistentReserveCommands {
         throw ScsiException.invalidCdbField(2, 3);
       }
     }
+    if (sa == REGISTER_AND_MOVE) {
+      return registerAndMove(t, p, key, saKey);
+    }
+    int flags = p[20] & 0xFF;
+    if ((flags & 0x08) != 0) {
+      throw ScsiException.invalidParameterField(20, 3); // SPEC_I_PT not supported
+    }
+    if ((flags & 0x04) != 0) {
+      throw ScsiException.invalidParameterField(20, 2); // ALL_TG_PT not supported
+    }
+    boolean aptpl = (flags & 0x01) != 0;
     PersistentReservations pr = t.lu.reservations;
     ItNexus nexus = t.nexus();
-    if (sa != REGISTER_AND_MOVE) {
-      int flags = p[20] & 0xFF;
-      if ((flags & 0x08) != 0) {
-        throw ScsiException.invalidParameterField(20, 3); // SPEC_I_PT not supported
-      }
-      if ((flags & 0x04) != 0) {
-        throw ScsiException.invalidParameterField(20, 2); // ALL_TG_PT not supported
-      }
-      boolean aptpl = (flags & 0x01) != 0;
-      switch (sa) {
-        case REGISTER:
-          pr.register(t.lu, nexus, key, saKey, false, aptpl);
-          break;
-        case REGISTER_AND_IGNORE:
-          pr.register(t.lu, nexus, key, saKey, true, aptpl);
-          break;
-        case RESERVE:
-          pr.reserve(nexus, key, type);
-          break;
-        case RELEASE:
-          pr.release(t.lu, nexus, key, type);
-          break;
-        case CLEAR:
-          pr.clear(t.lu, nexus, key);
-          break;
-        case PREEMPT:
-          pr.preempt(t.lu, nexus, key, saKey, type);
-          break;
-        case PREEMPT_AND_ABORT:
-          for (ItNexus gone : pr.preempt(t.lu, nexus, key, saKey, type)) {
-            t.lu.abortTasksOf(gone);
-          }
-          break;
-        default:
-          throw ScsiException.invalidCdbField(1, 4);
-      }
-      return t.good();
+    switch (sa) {
+      case REGISTER:
+        pr.register(t.lu, nexus, key, saKey, false, aptpl);
+        break;
+      case REGISTER_AND_IGNORE:
+        pr.register(t.lu, nexus, key, saKey, true, aptpl);
+        break;
+      case RESERVE:
+        pr.reserve(nexus, key, type);
+        break;
+      case RELEASE:
+        pr.release(t.lu, nexus, key, type);
+        break;
+      case CLEAR:
+        pr.clear(t.lu, nexus, key);
+        break;
+      case PREEMPT:
+        pr.preempt(t.lu, nexus, key, saKey, type);
+        break;
+      case PREEMPT_AND_ABORT:
+        for (ItNexus gone : pr.preempt(t.lu, nexus, key, saKey, type)) {
+          t.lu.abortTasksOf(gone);
+        }
+        break;
+      default:
+        throw ScsiException.invalidCdbField(1, 4);
     }
+    return t.good();
+  }
+
+  /** REGISTER AND MOVE: its parameter list names the nexus the reservation moves to. */
+  private static ScsiResult registerAndMove(ScsiTask t, byte[] p, long key, long saKey) {
     boolean unreg = (p[17] & 0x02) != 0;
     boolean aptpl = (p[17] & 0x01) != 0;
     int relativePort = Cdb.u16(p, 18);
@@ -207,8 +212,8 @@ final class PersistentReserveCommands {
     if (24 + idLength > p.length) {
       throw ScsiException.parameterListLengthError();
     }
-    ItNexus target = parseTransportId(p, 24, (int) idLength, nexus, relativePort);
-    pr.registerAndMove(nexus, key, saKey, target, unreg, aptpl);
+    ItNexus target = parseTransportId(p, 24, (int) idLength, t.nexus(), relativePort);
+    t.lu.reservations.registerAndMove(t.nexus(), key, saKey, target, unreg, aptpl);
     return t.good();
   }
 

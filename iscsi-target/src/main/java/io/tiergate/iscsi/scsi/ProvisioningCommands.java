@@ -13,7 +13,7 @@ final class ProvisioningCommands {
 
   private ProvisioningCommands() {}
 
-  static ScsiResult unmap(Task t) {
+  static ScsiResult unmap(ScsiTask t) {
     byte[] cdb = t.cdb;
     if ((cdb[1] & 0x01) != 0) {
       // ANCHOR: anchored blocks are not supported (ANC_SUP = 0 in the LBP VPD page).
@@ -61,7 +61,7 @@ final class ProvisioningCommands {
     return t.good();
   }
 
-  static ScsiResult writeSame(Task t) {
+  static ScsiResult writeSame(ScsiTask t) {
     byte[] cdb = t.cdb;
     boolean ten = t.opcode() == 0x41;
     long lba = ten ? Cdb.u32(cdb, 2) : Cdb.u64(cdb, 2);
@@ -118,7 +118,7 @@ final class ProvisioningCommands {
     return t.good();
   }
 
-  static ScsiResult getLbaStatus(Task t) {
+  static ScsiResult getLbaStatus(ScsiTask t) {
     byte[] cdb = t.cdb;
     long lba = Cdb.u64(cdb, 2);
     int alloc = (int) Math.min(Integer.MAX_VALUE, Cdb.u32(cdb, 10));
@@ -144,7 +144,7 @@ final class ProvisioningCommands {
     return t.dataIn(out, alloc);
   }
 
-  static ScsiResult compareAndWrite(Task t) {
+  static ScsiResult compareAndWrite(ScsiTask t) {
     byte[] cdb = t.cdb;
     long lba = Cdb.u64(cdb, 2);
     int blocks = Cdb.u8(cdb, 13);
@@ -186,7 +186,7 @@ final class ProvisioningCommands {
    * write. Built on {@link BlockDevice#compareAndWrite}: read, OR, and swap only if the blocks
    * are still what was read, retrying when a concurrent write got there first.
    */
-  static ScsiResult orWrite(Task t) {
+  static ScsiResult orWrite(ScsiTask t) {
     ReadWriteCommands.Range r = ReadWriteCommands.decode(t.cdb);
     BlockDevice d = t.device();
     int bs = d.blockSize();

@@ -48,19 +48,19 @@ final class ReadWriteCommands {
     }
   }
 
-  static void checkTransferLength(Task t, Range r) {
+  static void checkTransferLength(ScsiTask t, Range r) {
     if (r.blocks() > BlockLimits.maxTransferBlocks(t.device().blockSize())) {
       throw ScsiException.invalidCdbField(r.lengthField(), -1);
     }
   }
 
-  static void checkWritable(Task t) {
+  static void checkWritable(ScsiTask t) {
     if (t.lu.softwareWriteProtect) {
       throw ScsiException.check(Sense.DATA_PROTECT, 0x27, 0x02);
     }
   }
 
-  static ScsiResult read(Task t) {
+  static ScsiResult read(ScsiTask t) {
     Range r = decode(t.cdb);
     BlockDevice d = t.device();
     t.transferLength = r.blocks() * d.blockSize();
@@ -80,7 +80,7 @@ final class ReadWriteCommands {
     return t.dataIn(out);
   }
 
-  static ScsiResult write(Task t) {
+  static ScsiResult write(ScsiTask t) {
     Range r = decode(t.cdb);
     BlockDevice d = t.device();
     t.transferLength = r.blocks() * d.blockSize();
@@ -92,7 +92,7 @@ final class ReadWriteCommands {
     return t.good();
   }
 
-  static boolean fua(Task t, Range r) {
+  static boolean fua(ScsiTask t, Range r) {
     return (r.flags() & 0x08) != 0 || !t.lu.writeCacheEnabled;
   }
 
@@ -101,7 +101,7 @@ final class ReadWriteCommands {
    * when ExpectedDataTransferLength and the CDB disagree, the smaller amount is written and the
    * session reports the residual.
    */
-  private static void writeReceived(Task t, Range r, boolean fua) {
+  private static void writeReceived(ScsiTask t, Range r, boolean fua) {
     BlockDevice d = t.device();
     ByteBuf data = t.dataOut();
     long blocks = Math.min(r.blocks(), data.readableBytes() / d.blockSize());
@@ -110,7 +110,7 @@ final class ReadWriteCommands {
     }
   }
 
-  static ScsiResult writeAndVerify(Task t) {
+  static ScsiResult writeAndVerify(ScsiTask t) {
     Range r = decode(t.cdb);
     BlockDevice d = t.device();
     t.transferLength = r.blocks() * d.blockSize();
@@ -123,7 +123,7 @@ final class ReadWriteCommands {
     return t.good();
   }
 
-  static ScsiResult verify(Task t) {
+  static ScsiResult verify(ScsiTask t) {
     Range r = decode(t.cdb);
     BlockDevice d = t.device();
     int bs = d.blockSize();
@@ -172,7 +172,7 @@ final class ReadWriteCommands {
    * allows a device whose cache cannot promise to hold the blocks; the device's own cache
    * decides what stays hot.
    */
-  static ScsiResult preFetch(Task t) {
+  static ScsiResult preFetch(ScsiTask t) {
     boolean ten = t.opcode() == 0x34;
     long lba = ten ? Cdb.u32(t.cdb, 2) : Cdb.u64(t.cdb, 2);
     long blocks = ten ? Cdb.u16(t.cdb, 7) : Cdb.u32(t.cdb, 10);
@@ -191,7 +191,7 @@ final class ReadWriteCommands {
    * READ DEFECT DATA (10, 12): a virtual medium has no defects, so the answer is an empty
    * list in the format asked for.
    */
-  static ScsiResult readDefectData(Task t) {
+  static ScsiResult readDefectData(ScsiTask t) {
     boolean ten = t.opcode() == 0x37;
     int flags = ten ? Cdb.u8(t.cdb, 2) : Cdb.u8(t.cdb, 1);
     int alloc = ten ? Cdb.u16(t.cdb, 7) : (int) Math.min(Integer.MAX_VALUE, Cdb.u32(t.cdb, 6));
@@ -200,7 +200,7 @@ final class ReadWriteCommands {
     return t.dataIn(out, alloc);
   }
 
-  static ScsiResult synchronizeCache(Task t) {
+  static ScsiResult synchronizeCache(ScsiTask t) {
     boolean ten = t.opcode() == 0x35;
     long lba = ten ? Cdb.u32(t.cdb, 2) : Cdb.u64(t.cdb, 2);
     long blocks = ten ? Cdb.u16(t.cdb, 7) : Cdb.u32(t.cdb, 10);

@@ -12,7 +12,7 @@ final class UnitCommands {
 
   private UnitCommands() {}
 
-  static ScsiResult testUnitReady(Task t) {
+  static ScsiResult testUnitReady(ScsiTask t) {
     return t.good();
   }
 
@@ -20,7 +20,7 @@ final class UnitCommands {
    * REQUEST SENSE: iSCSI delivers sense with the failing command (autosense), so what is left to
    * report here is a pending unit attention (taken by the dispatcher and passed in) or NO SENSE.
    */
-  static ScsiResult requestSense(Task t, byte[] pending) {
+  static ScsiResult requestSense(ScsiTask t, byte[] pending) {
     int alloc = Cdb.u8(t.cdb, 4);
     t.transferLength = alloc;
     if ((t.cdb[1] & 0x01) != 0) {
@@ -31,7 +31,7 @@ final class UnitCommands {
     return t.dataIn(sense, alloc);
   }
 
-  static ScsiResult reportLuns(Task t, List<Long> luns) {
+  static ScsiResult reportLuns(ScsiTask t, List<Long> luns) {
     int select = Cdb.u8(t.cdb, 2);
     long alloc = Cdb.u32(t.cdb, 6);
     int allocation = (int) Math.min(Integer.MAX_VALUE, alloc);
@@ -63,7 +63,7 @@ final class UnitCommands {
     return ((0x4000L | (lun & 0x3FFF)) << 48);
   }
 
-  static ScsiResult readCapacity10(Task t) {
+  static ScsiResult readCapacity10(ScsiTask t) {
     t.transferLength = 8;
     byte[] cdb = t.cdb;
     boolean pmi = (cdb[8] & 0x01) != 0;
@@ -78,7 +78,7 @@ final class UnitCommands {
     return t.dataIn(out, 8);
   }
 
-  static ScsiResult readCapacity16(Task t) {
+  static ScsiResult readCapacity16(ScsiTask t) {
     int alloc = (int) Math.min(Integer.MAX_VALUE, Cdb.u32(t.cdb, 10));
     t.transferLength = alloc;
     BlockDevice d = t.device();
@@ -91,7 +91,7 @@ final class UnitCommands {
     return t.dataIn(out, alloc);
   }
 
-  static ScsiResult startStopUnit(Task t) {
+  static ScsiResult startStopUnit(ScsiTask t) {
     byte[] cdb = t.cdb;
     int powerCondition = (cdb[4] & 0xF0) >>> 4;
     switch (powerCondition) {
@@ -115,7 +115,7 @@ final class UnitCommands {
     return t.good();
   }
 
-  static ScsiResult preventAllow(Task t) {
+  static ScsiResult preventAllow(ScsiTask t) {
     int prevent = t.cdb[4] & 0x03;
     if (prevent > 1) {
       throw ScsiException.invalidCdbField(4, 1);
@@ -124,7 +124,7 @@ final class UnitCommands {
     return t.good();
   }
 
-  static ScsiResult reserve6(Task t) {
+  static ScsiResult reserve6(ScsiTask t) {
     if ((t.cdb[1] & 0x01) != 0) {
       // Third-party reservations (SPC-2 7.21.2) are not supported.
       throw ScsiException.invalidCdbField(1, 0);
@@ -139,7 +139,7 @@ final class UnitCommands {
     return t.good();
   }
 
-  static ScsiResult release6(Task t) {
+  static ScsiResult release6(ScsiTask t) {
     if ((t.cdb[1] & 0x01) != 0) {
       throw ScsiException.invalidCdbField(1, 0);
     }

@@ -11,10 +11,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.tiergate.iscsi.login.LoginNegotiator;
 import io.tiergate.iscsi.login.LoginStatus;
-import io.tiergate.iscsi.login.SendTargets;
 import io.tiergate.iscsi.login.SessionParameters;
-import io.tiergate.iscsi.login.TextKeys;
-import io.tiergate.iscsi.pdu.DataIn;
 import io.tiergate.iscsi.pdu.DataOut;
 import io.tiergate.iscsi.pdu.DecodeFailure;
 import io.tiergate.iscsi.pdu.InitiatorPdu;
@@ -25,8 +22,6 @@ import io.tiergate.iscsi.pdu.LogoutResponse;
 import io.tiergate.iscsi.pdu.NopIn;
 import io.tiergate.iscsi.pdu.NopOut;
 import io.tiergate.iscsi.pdu.Opcodes;
-import io.tiergate.iscsi.pdu.PduDecoder;
-import io.tiergate.iscsi.pdu.PduEncoder;
 import io.tiergate.iscsi.pdu.R2t;
 import io.tiergate.iscsi.pdu.Reject;
 import io.tiergate.iscsi.pdu.ScsiCommandPdu;
@@ -36,16 +31,14 @@ import io.tiergate.iscsi.pdu.TaskManagementRequest;
 import io.tiergate.iscsi.pdu.TaskManagementResponse;
 import io.tiergate.iscsi.pdu.TextRequest;
 import io.tiergate.iscsi.pdu.TextResponse;
+import io.tiergate.iscsi.scsi.ErrorMapper;
+import io.tiergate.iscsi.scsi.ErrorMapper.TransportCondition;
 import io.tiergate.iscsi.scsi.ItNexus;
 import io.tiergate.iscsi.scsi.LogicalUnits;
 import io.tiergate.iscsi.scsi.ScsiCommand;
 import io.tiergate.iscsi.scsi.ScsiResult;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,19 +52,16 @@ import org.slf4j.LoggerFactory;
  * loop; the only other thread is the SCSI layer's, whose results are handed back with
  * {@link EventLoop#execute}. Ordering therefore needs no locks.
  *
- * <p>Data-out: a write's immediate data, unsolicited Data-Out (InitialR2T=No, up to
- * FirstBurstLength) and solicited bursts (R2Ts of up to MaxBurstLength, at most
- * MaxOutstandingR2T at a time) are copied into one buffer of ExpectedDataTransferLength bytes,
- * checked for order (DataSN, buffer offset) on the way; the command runs once it is full. At
- * error recovery level 0 a sequence error cannot be repaired, so it closes the connection.
+ * <p>Data-out: {@link DataOutGathering} gathers a write's immediate, unsolicited and solicited
+ * data into one buffer and says which R2Ts to send; the command runs once it is full. At error
+ * recovery level 0 a Data-Out out of sequence cannot be asked for again, so the command ends
+ * with CHECK CONDITION (sense from {@link ErrorMapper}, like every sense) and later data for it
+ * is dropped.
  *
- * <p>Data-in: the result is cut into Data-In PDUs of at most the initiator's
- * MaxRecvDataSegmentLength, with F set at every MaxBurstLength; when the status is GOOD it rides
- * on the last one (S bit), otherwise a SCSI Response with sense follows.
+ * <p>Data-in: {@link DataInSender} cuts the result into Data-In PDUs and the status.
  */
 final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(IscsiConnection.class);
-  private static final int RECENT_TAGS = 64;
   /** A connection that has not completed login by then is dropped. */
   private static final long LOGIN_TIMEOUT_SECONDS = 30;
   /**
@@ -79,8 +69,6 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
    * FULL, so that a flood of large ExpectedDataTransferLengths cannot exhaust memory.
    */
   static final long MAX_GATHERING_BYTES = 256L << 20;
-  private static final byte[] INVALID_FIELD_IN_CDB = {
-      0x70, 0, 0x05, 0, 0, 0, 0, 0x0a, 0, 0, 0, 0, 0x24, 0, 0, 0, 0, 0};
 
   private enum Phase {
     LOGIN,
@@ -92,6 +80,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private ChannelHandlerContext ctx;
   private Phase phase = Phase.LOGIN;
   private LoginNegotiator negotiator;
+  private LoginAllowance allowance;
   private SessionParameters params;
   private SessionRegistry.Handle session;
   private ItNexus nexus;
@@ -103,20 +92,14 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   private boolean loginStarted;
   private int loginCmdSn;
 
-  private final Map<Integer, Task> tasks = new HashMap<>();
-  private long gatheringBytes;
-  private final int[] recentTags = new int[RECENT_TAGS];
-  private int recentIndex;
+  private TaskSet tasks;
+  private DataOutGathering gathering;
+  private DataInSender dataIn;
+  private TextRequests text;
   private int nextTtt = 1;
-  private int nopTtt = 1;
-
-  private SendTargets pendingText;
-  private int pendingTextTag;
-  private int pendingTextTtt;
 
   IscsiConnection(Portal portal) {
     this.portal = portal;
-    java.util.Arrays.fill(recentTags, Opcodes.RESERVED_TAG);
   }
 
   @Override
@@ -124,12 +107,20 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
     String peer = String.valueOf(ctx.channel().remoteAddress());
     negotiator = new LoginNegotiator(portal.directory(), portal.limits(), peer);
-    ctx.executor().schedule(() -> {
-      if (phase == Phase.LOGIN && ctx.channel().isOpen()) {
-        log.info("{}: login not completed within {} s, closing", peer, LOGIN_TIMEOUT_SECONDS);
-        close();
-      }
-    }, LOGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    allowance = new LoginAllowance(portal, ctx.channel().remoteAddress(),
+        ctx.executor().schedule(() -> {
+          if (phase == Phase.LOGIN && ctx.channel().isOpen()) {
+            log.info("{}: login not completed within {} s, closing", peer,
+                LOGIN_TIMEOUT_SECONDS);
+            close();
+          }
+        }, LOGIN_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+  }
+
+  /** The login is over: its slot and timer go (see {@link LoginAllowance}), and its text. */
+  private void endLogin() {
+    allowance.end();
+    negotiator = null;
   }
 
   @Override
@@ -161,11 +152,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt == NopKeepaliveHandler.PING && phase == Phase.FULL_FEATURE) {
-      int ttt = nopTtt++;
-      if (ttt == Opcodes.RESERVED_TAG) {
-        ttt = nopTtt++;
-      }
-      ctx.writeAndFlush(new NopIn(0, Opcodes.RESERVED_TAG, ttt, statSn, window.expCmdSn(),
+      ctx.writeAndFlush(new NopIn(0, Opcodes.RESERVED_TAG, nextTtt(), statSn, window.expCmdSn(),
           window.maxCmdSn(), Unpooled.EMPTY_BUFFER));
     } else {
       ctx.fireUserEventTriggered(evt);
@@ -192,14 +179,10 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     phase = Phase.CLOSED;
-    for (Task task : tasks.values()) {
-      task.aborted = true;
-      task.releaseBuffer();
-      if (task.executing && units != null) {
-        units.abortTask(nexus, task.lun, task.itt);
-      }
+    endLogin();
+    if (tasks != null) {
+      tasks.closed();
     }
-    tasks.clear();
     if (session != null) {
       portal.registry().unregister(session);
       session = null;
@@ -260,70 +243,65 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       loginTsih = request.tsih();
       loginCmdSn = request.cmdSn();
     }
+    if (!allowance.admitted()) {
+      // Too many logins in progress on the portal: this one may come back later.
+      refuseLogin(loginResponse(request, LoginStatus.SERVICE_UNAVAILABLE, false, 0, 0,
+          new byte[0]));
+      return;
+    }
     LoginNegotiator.Reply reply = negotiator.handle(request);
     int status = reply.status();
     int tsih = loginTsih;
     if (reply.outcome() == LoginNegotiator.Outcome.FULL_FEATURE) {
       params = negotiator.parameters();
-      if (loginTsih != 0) {
-        // Adding or reinstating a connection of an existing session: MaxConnections is 1
-        // and error recovery level 0, so there is nothing to add it to.
-        status = portal.registry().exists(params.initiatorName(), loginIsid, loginTsih)
-            ? LoginStatus.TOO_MANY_CONNECTIONS : LoginStatus.SESSION_DOES_NOT_EXIST;
-      } else if (!params.discovery()) {
-        units = portal.units(params.targetName());
-        if (units == null) {
-          status = LoginStatus.NOT_FOUND;
-        } else {
-          nexus = new ItNexus(params.initiatorName(), loginIsid, params.targetName(),
-              portal.directory().portalGroupTag());
-          session = portal.registry().register(nexus, this, units);
-          tsih = session.tsih;
-          if (!portal.stillServes(params.targetName(), units, params.initiatorName())) {
-            // The target was removed or its access changed while this login ran.
-            portal.registry().unregister(session);
-            session = null;
-            units = null;
-            status = LoginStatus.NOT_FOUND;
-          }
-        }
-      } else {
-        tsih = portal.nextDiscoveryTsih();
-      }
+      Portal.Admission admission = portal.admit(params, loginIsid, loginTsih, this);
+      status = admission.status();
+      tsih = admission.tsih();
+      session = admission.session();
+      units = admission.units();
+      nexus = admission.nexus();
     }
-    boolean failed = status != LoginStatus.SUCCESS;
-    int expCmdSn = loginCmdSn;
-    int maxCmdSn = loginCmdSn + portal.queueDepth() - 1;
-    LoginResponse response = new LoginResponse(!failed && reply.transit(), false,
-        reply.currentStage(), failed ? 0 : reply.nextStage(), 0, 0, loginIsid,
-        failed ? 0 : tsih, request.initiatorTaskTag(), statSn++, expCmdSn, maxCmdSn,
-        status >> 8, status & 0xff,
-        Unpooled.wrappedBuffer(failed ? new byte[0] : reply.text()));
-    if (failed) {
+    if (status != LoginStatus.SUCCESS) {
       portal.loginFailed(status, negotiator.initiatorName(), negotiator.targetName(),
           String.valueOf(ctx.channel().remoteAddress()));
-      phase = Phase.CLOSED;
-      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      refuseLogin(loginResponse(request, status, false, 0, 0, new byte[0]));
       return;
     }
-    ctx.writeAndFlush(response);
+    ctx.writeAndFlush(loginResponse(request, status, reply.transit(), reply.nextStage(), tsih,
+        reply.text()));
     if (reply.outcome() == LoginNegotiator.Outcome.FULL_FEATURE) {
+      endLogin();
       enterFullFeature();
     }
+  }
+
+  /** A Login Response in the login's numbering: its ISID, and ExpCmdSN of its first request. */
+  private LoginResponse loginResponse(LoginRequest request, int status, boolean transit,
+      int nextStage, int tsih, byte[] text) {
+    return new LoginResponse(transit, false, request.currentStage(), nextStage, 0, 0,
+        loginIsid, tsih, request.initiatorTaskTag(), statSn++, loginCmdSn,
+        loginCmdSn + portal.queueDepth() - 1, status >> 8, status & 0xff,
+        Unpooled.wrappedBuffer(text));
+  }
+
+  /** Sends a failed login's response, then closes. */
+  private void refuseLogin(LoginResponse response) {
+    phase = Phase.CLOSED;
+    endLogin();
+    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
   }
 
   private void enterFullFeature() {
     phase = Phase.FULL_FEATURE;
     window = new CommandWindow(portal.queueDepth(), loginCmdSn);
+    gathering = new DataOutGathering(params, MAX_GATHERING_BYTES, portal.maxTransferLength());
+    dataIn = new DataInSender(params);
+    tasks = new TaskSet(window, gathering, units, nexus);
+    InetSocketAddress local = ctx.channel().localAddress() instanceof InetSocketAddress
+        ? (InetSocketAddress) ctx.channel().localAddress() : null;
+    text = new TextRequests(portal.directory(), params, portal.directory().portalAddress(local));
     // The final Login Response has been encoded: digests apply from the next PDU on.
-    ctx.pipeline().get(PduEncoder.class).setDigests(params.headerDigest(), params.dataDigest());
-    PduDecoder decoder = ctx.pipeline().get(PduDecoder.class);
-    decoder.setDigests(params.headerDigest(), params.dataDigest());
-    decoder.setMaxDataSegmentLength(params.targetMaxRecvDataSegmentLength());
-    if (portal.nopIntervalMillis() > 0) {
-      ctx.pipeline().addBefore(ctx.name(), "keepalive",
-          new NopKeepaliveHandler(portal.nopIntervalMillis(), portal.nopTimeoutMillis()));
-    }
+    portal.enterFullFeature(ctx.pipeline(), ctx.name(), params);
     if (params.discovery()) {
       log.debug("{}: discovery session for {}", ctx.channel().remoteAddress(),
           params.initiatorName());
@@ -383,7 +361,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     int itt = pdu.initiatorTaskTag();
-    if (itt == Opcodes.RESERVED_TAG || tasks.containsKey(itt)) {
+    if (itt == Opcodes.RESERVED_TAG || tasks.contains(itt)) {
       sendReject(Reject.INVALID_PDU_FIELD, pdu.bhs());
       return;
     }
@@ -396,120 +374,73 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
       rejectAndClose(Reject.PROTOCOL_ERROR, pdu.bhs());
       return;
     }
-    Task task = new Task(itt, pdu.lun(), Lun.toFlat(pdu.lun()), pdu.cdb(), pdu.taskAttribute(),
-        pdu.read(), pdu.write(), expected);
-    window.started();
-    tasks.put(itt, task);
-    if (pdu.write() && expected != 0) {
-      if (expected < 0 || expected > portal.maxTransferLength()) {
-        // More than any one command may move here: refuse without taking the data.
-        finishWithoutExecuting(task, ScsiResult.CHECK_CONDITION, INVALID_FIELD_IN_CDB);
-        return;
-      }
-      if (gatheringBytes + expected > MAX_GATHERING_BYTES) {
-        finishWithoutExecuting(task, ScsiResult.TASK_SET_FULL, new byte[0]);
-        return;
-      }
-      gatheringBytes += expected;
-      task.gathering = expected;
-      task.buffer = ctx.alloc().directBuffer(expected, expected);
-      task.buffer.writeBytes(immediate);
-      task.received = immediateLength;
-      task.unsolicitedLimit = Math.min(params.firstBurstLength(), expected);
-      task.unsolicitedPending = !params.initialR2T() && !pdu.finalFlag()
-          && task.received < task.unsolicitedLimit;
-      task.nextR2tOffset = task.unsolicitedPending ? task.unsolicitedLimit : task.received;
-      if (!task.unsolicitedPending) {
-        task.nextR2tOffset = task.received;
-      }
-      progressWrite(task);
-      return;
-    }
-    execute(task);
-  }
-
-  /** Sends R2Ts as allowed, or runs the command once all its data is in. */
-  private void progressWrite(Task task) {
-    if (task.received == task.expectedLength && task.bursts.isEmpty()) {
+    IscsiTask task = new IscsiTask(itt, pdu.lun(), Lun.toFlat(pdu.lun()), pdu.cdb(),
+        pdu.taskAttribute(), pdu.read(), pdu.write(), expected);
+    tasks.add(task);
+    if (!pdu.write() || expected == 0) {
       execute(task);
       return;
     }
-    if (task.unsolicitedPending) {
+    switch (gathering.start(task, immediate, pdu.finalFlag(), ctx.alloc())) {
+      case TOO_LONG:
+        // More than any one command may move here: refuse without taking the data.
+        finishWithoutExecuting(task, ScsiResult.CHECK_CONDITION,
+            ErrorMapper.transportSense(TransportCondition.TRANSFER_TOO_LONG));
+        return;
+      case BUDGET_FULL:
+        finishWithoutExecuting(task, ScsiResult.TASK_SET_FULL, new byte[0]);
+        return;
+      default:
+        progressWrite(task);
+    }
+  }
+
+  /** Sends R2Ts as allowed, or runs the command once all its data is in. */
+  private void progressWrite(IscsiTask task) {
+    if (gathering.complete(task)) {
+      execute(task);
       return;
     }
-    boolean sent = false;
-    while (task.bursts.size() < params.maxOutstandingR2T()
-        && task.nextR2tOffset < task.expectedLength) {
-      int length = Math.min(params.maxBurstLength(), task.expectedLength - task.nextR2tOffset);
-      int ttt = nextTtt++;
-      if (ttt == Opcodes.RESERVED_TAG) {
-        ttt = nextTtt++;
-      }
-      Task.Burst burst = new Task.Burst(ttt, task.nextR2tOffset, length);
-      task.bursts.add(burst);
-      ctx.write(new R2t(task.lunField, task.itt, ttt, statSn, window.expCmdSn(),
-          window.maxCmdSn(), task.r2tSn++, task.nextR2tOffset, length));
-      task.nextR2tOffset += length;
-      sent = true;
+    List<DataOutGathering.Solicit> r2ts = gathering.solicit(task, this::nextTtt);
+    for (DataOutGathering.Solicit r2t : r2ts) {
+      ctx.write(new R2t(task.lunField, task.itt, r2t.ttt(), statSn, window.expCmdSn(),
+          window.maxCmdSn(), r2t.r2tSn(), r2t.offset(), r2t.length()));
     }
-    if (sent) {
+    if (!r2ts.isEmpty()) {
       ctx.flush();
     }
   }
 
+  /** A fresh target transfer tag (R2T, NOP-In, text), never the reserved one. */
+  private int nextTtt() {
+    int ttt = nextTtt++;
+    return ttt == Opcodes.RESERVED_TAG ? nextTtt++ : ttt;
+  }
+
   private void dataOut(DataOut pdu) {
-    Task task = tasks.get(pdu.initiatorTaskTag());
+    IscsiTask task = tasks.get(pdu.initiatorTaskTag());
     if (task == null) {
-      if (recentlyFinished(pdu.initiatorTaskTag())) {
+      if (tasks.recentlyFinished(pdu.initiatorTaskTag())) {
         // Data still in flight for a task that was aborted or refused: drop it.
         return;
       }
       sendReject(Reject.INVALID_PDU_FIELD, pdu.bhs());
       return;
     }
-    if (task.buffer == null || task.executing) {
-      rejectAndClose(Reject.PROTOCOL_ERROR, pdu.bhs());
-      return;
-    }
-    ByteBuf data = pdu.data();
-    int length = data.readableBytes();
-    if (pdu.targetTransferTag() == Opcodes.RESERVED_TAG) {
-      if (!task.unsolicitedPending) {
+    DataOutGathering.Accepted accepted = gathering.accept(task, pdu);
+    switch (accepted) {
+      case TAKEN:
+        progressWrite(task);
+        break;
+      case PROTOCOL_ERROR:
         rejectAndClose(Reject.PROTOCOL_ERROR, pdu.bhs());
-        return;
-      }
-      if (pdu.dataSn() != task.unsolicitedDataSn || pdu.bufferOffset() != task.received
-          || task.received + length > task.unsolicitedLimit) {
-        sequenceError(task, pdu, "unsolicited");
-        return;
-      }
-      task.unsolicitedDataSn++;
-      task.buffer.writeBytes(data);
-      task.received += length;
-      if (pdu.finalFlag() || task.received == task.unsolicitedLimit) {
-        task.unsolicitedPending = false;
-        task.nextR2tOffset = task.received;
-      }
-    } else {
-      Task.Burst burst = task.burst(pdu.targetTransferTag());
-      if (burst == null) {
+        break;
+      case UNKNOWN_TRANSFER_TAG:
         rejectAndClose(Reject.INVALID_PDU_FIELD, pdu.bhs());
-        return;
-      }
-      if (pdu.dataSn() != burst.nextDataSn || pdu.bufferOffset() != burst.offset + burst.received
-          || pdu.bufferOffset() != task.received || burst.received + length > burst.length) {
-        sequenceError(task, pdu, "solicited");
-        return;
-      }
-      burst.nextDataSn++;
-      task.buffer.writeBytes(data);
-      task.received += length;
-      burst.received += length;
-      if (burst.received == burst.length) {
-        task.bursts.remove(burst);
-      }
+        break;
+      default:
+        sequenceError(task, pdu, accepted == DataOutGathering.Accepted.OFFSET_ERROR);
     }
-    progressWrite(task);
   }
 
   /**
@@ -517,18 +448,18 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
    * CHECK CONDITION, ABORTED COMMAND, DATA PHASE ERROR (or DATA OFFSET ERROR); the connection
    * stays up and later Data-Out for the task is dropped.
    */
-  private void sequenceError(Task task, DataOut pdu, String kind) {
+  private void sequenceError(IscsiTask task, DataOut pdu, boolean offsetError) {
     log.info("{}: {} Data-Out out of sequence (DataSN {}, offset {}): command aborted",
-        ctx.channel().remoteAddress(), kind, pdu.dataSn(), pdu.bufferOffset());
-    boolean offsetError = pdu.bufferOffset() != task.received;
-    byte[] sense = {0x70, 0, 0x0b, 0, 0, 0, 0, 0x0a, 0, 0, 0, 0, 0x4b,
-        (byte) (offsetError ? 0x05 : 0x00), 0, 0, 0, 0};
-    finishWithoutExecuting(task, ScsiResult.CHECK_CONDITION, sense);
+        ctx.channel().remoteAddress(),
+        pdu.targetTransferTag() == Opcodes.RESERVED_TAG ? "unsolicited" : "solicited",
+        pdu.dataSn(), pdu.bufferOffset());
+    finishWithoutExecuting(task, ScsiResult.CHECK_CONDITION, ErrorMapper.transportSense(
+        offsetError ? TransportCondition.DATA_OFFSET_ERROR : TransportCondition.DATA_PHASE_ERROR));
   }
 
-  private void execute(Task task) {
+  private void execute(IscsiTask task) {
     task.executing = true;
-    stopGathering(task);
+    gathering.stop(task);
     ByteBuf dataOut = task.buffer != null ? task.buffer : Unpooled.EMPTY_BUFFER;
     task.buffer = null;
     ScsiCommand command = new ScsiCommand(nexus, task.lun, task.cdb, dataOut,
@@ -546,12 +477,8 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     });
   }
 
-  private void completed(Task task, ScsiResult result, Throwable error) {
-    if (tasks.get(task.itt) == task) {
-      tasks.remove(task.itt);
-      remember(task.itt);
-      window.finished();
-    }
+  private void completed(IscsiTask task, ScsiResult result, Throwable error) {
+    tasks.finished(task);
     if (phase != Phase.FULL_FEATURE || task.aborted) {
       if (result != null) {
         ReferenceCountUtil.release(result.dataIn());
@@ -567,83 +494,15 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     sendResult(task, result);
   }
 
-  private void sendResult(Task task, ScsiResult result) {
-    ByteBuf in = result.dataIn() != null ? result.dataIn() : Unpooled.EMPTY_BUFFER;
-    try {
-      long expected = Integer.toUnsignedLong(task.expectedLength);
-      long requested = result.commandTransferLength();
-      int available = in.readableBytes();
-      int send = task.read ? (int) Math.min(available, expected) : 0;
-      long residual;
-      boolean overflow = false;
-      boolean underflow = false;
-      if (requested > expected) {
-        overflow = true;
-        residual = requested - expected;
-      } else if (task.read && available > expected) {
-        overflow = true;
-        residual = available - expected;
-      } else {
-        long moved = task.write && !task.read ? Math.max(requested, 0) : send;
-        residual = expected - moved;
-        underflow = residual > 0;
-      }
-      int residualCount = (int) Math.min(residual, 0xffffffffL);
-      byte[] sense = result.sense() != null ? result.sense() : new byte[0];
-      boolean collapse = result.status() == ScsiResult.GOOD && sense.length == 0;
-      int dataSn = 0;
-      int maxSegment = Math.min(params.initiatorMaxRecvDataSegmentLength(),
-          params.maxBurstLength());
-      int offset = 0;
-      while (offset < send) {
-        int inBurst = params.maxBurstLength() - (offset % params.maxBurstLength());
-        int length = Math.min(Math.min(maxSegment, inBurst), send - offset);
-        boolean last = offset + length == send;
-        boolean status = last && collapse;
-        boolean endOfBurst = last || (offset + length) % params.maxBurstLength() == 0;
-        ctx.write(new DataIn(endOfBurst, status, status ? result.status() : 0,
-            status && overflow, status && underflow, status ? residualCount : 0, task.lunField,
-            task.itt, status ? statSn++ : 0, window.expCmdSn(), window.maxCmdSn(), dataSn++,
-            offset, in.retainedSlice(in.readerIndex() + offset, length)));
-        offset += length;
-      }
-      if (send == 0 || !collapse) {
-        ctx.write(new ScsiResponse(task.itt, 0x00, result.status(), overflow, underflow,
-            residualCount, statSn++, window.expCmdSn(), window.maxCmdSn(), dataSn, sense));
-      }
-      ctx.flush();
-    } finally {
-      in.release();
-    }
+  private void sendResult(IscsiTask task, ScsiResult result) {
+    dataIn.send(task, result, ctx::write, () -> statSn++, window.expCmdSn(), window.maxCmdSn());
+    ctx.flush();
   }
 
-  private void finishWithoutExecuting(Task task, int status, byte[] sense) {
-    stopGathering(task);
-    tasks.remove(task.itt);
-    remember(task.itt);
-    window.finished();
-    task.releaseBuffer();
+  private void finishWithoutExecuting(IscsiTask task, int status, byte[] sense) {
+    tasks.refused(task);
     ctx.writeAndFlush(new ScsiResponse(task.itt, 0x00, status, false, false, 0, statSn++,
         window.expCmdSn(), window.maxCmdSn(), 0, sense));
-  }
-
-  private void stopGathering(Task task) {
-    gatheringBytes -= task.gathering;
-    task.gathering = 0;
-  }
-
-  private void remember(int itt) {
-    recentTags[recentIndex] = itt;
-    recentIndex = (recentIndex + 1) % RECENT_TAGS;
-  }
-
-  private boolean recentlyFinished(int itt) {
-    for (int tag : recentTags) {
-      if (tag == itt) {
-        return true;
-      }
-    }
-    return false;
   }
 
   // ---------------------------------------------------- NOP, TMF, text, logout
@@ -671,94 +530,15 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     if (!window.admit(pdu.cmdSn(), pdu.immediate())) {
       return;
     }
-    long lun = Lun.toFlat(pdu.lun());
-    boolean lunExists = units.luns().contains(lun);
-    int response;
-    boolean closeAfter = false;
-    switch (pdu.function()) {
-      case TaskManagementRequest.ABORT_TASK: {
-        Task task = tasks.get(pdu.referencedTaskTag());
-        if (task != null && task.lun == lun) {
-          abort(task);
-          response = TaskManagementResponse.FUNCTION_COMPLETE;
-        } else if (task == null && window.inWindow(pdu.refCmdSn())
-            && Serial.lt(pdu.refCmdSn(), pdu.cmdSn())) {
-          // Never received: consider it received and done (RFC 7143 section 11.5.1).
-          response = TaskManagementResponse.FUNCTION_COMPLETE;
-        } else {
-          response = TaskManagementResponse.TASK_DOES_NOT_EXIST;
-        }
-        break;
-      }
-      case TaskManagementRequest.ABORT_TASK_SET:
-      case TaskManagementRequest.CLEAR_TASK_SET:
-        if (!lunExists) {
-          response = TaskManagementResponse.LUN_DOES_NOT_EXIST;
-          break;
-        }
-        abortWhere(lun);
-        units.abortTaskSet(nexus, lun);
-        response = TaskManagementResponse.FUNCTION_COMPLETE;
-        break;
-      case TaskManagementRequest.LOGICAL_UNIT_RESET:
-        if (!lunExists) {
-          response = TaskManagementResponse.LUN_DOES_NOT_EXIST;
-          break;
-        }
-        abortWhere(lun);
-        units.lunReset(nexus, lun);
-        response = TaskManagementResponse.FUNCTION_COMPLETE;
-        break;
-      case TaskManagementRequest.TARGET_WARM_RESET:
-      case TaskManagementRequest.TARGET_COLD_RESET:
-        abortWhere(-1);
-        units.targetReset(nexus);
-        response = TaskManagementResponse.FUNCTION_COMPLETE;
-        // A cold reset also ends every connection of the nexus: this one.
-        closeAfter = pdu.function() == TaskManagementRequest.TARGET_COLD_RESET;
-        break;
-      case TaskManagementRequest.CLEAR_ACA:
-        response = TaskManagementResponse.NOT_SUPPORTED;
-        break;
-      case TaskManagementRequest.TASK_REASSIGN:
-        response = TaskManagementResponse.REASSIGNMENT_NOT_SUPPORTED;
-        break;
-      default:
-        response = TaskManagementResponse.REJECTED;
-    }
+    TaskSet.Managed managed = tasks.manage(pdu);
     log.debug("{}: task management function {} on LUN {}: response {}",
-        ctx.channel().remoteAddress(), pdu.function(), lun, response);
-    var future = ctx.writeAndFlush(new TaskManagementResponse(response,
+        ctx.channel().remoteAddress(), pdu.function(), Lun.toFlat(pdu.lun()),
+        managed.response());
+    var future = ctx.writeAndFlush(new TaskManagementResponse(managed.response(),
         pdu.initiatorTaskTag(), statSn++, window.expCmdSn(), window.maxCmdSn()));
-    if (closeAfter) {
+    if (managed.closeConnection()) {
       phase = Phase.CLOSED;
       future.addListener(ChannelFutureListener.CLOSE);
-    }
-  }
-
-  private void abortWhere(long lun) {
-    List<Task> victims = new ArrayList<>();
-    for (Task t : tasks.values()) {
-      if (lun < 0 || t.lun == lun) {
-        victims.add(t);
-      }
-    }
-    for (Task t : victims) {
-      abort(t);
-    }
-  }
-
-  private void abort(Task task) {
-    task.aborted = true;
-    if (task.executing) {
-      // The SCSI layer completes it; completed() drops the result and frees the slot.
-      units.abortTask(nexus, task.lun, task.itt);
-    } else {
-      stopGathering(task);
-      task.releaseBuffer();
-      tasks.remove(task.itt);
-      remember(task.itt);
-      window.finished();
     }
   }
 
@@ -766,59 +546,13 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     if (!window.admit(pdu.cmdSn(), pdu.immediate())) {
       return;
     }
-    if (pendingText != null && pdu.targetTransferTag() == pendingTextTtt
-        && pdu.initiatorTaskTag() == pendingTextTag) {
-      sendTextChunk(pdu);
-      return;
-    }
-    pendingText = null;
-    if (pdu.targetTransferTag() != Opcodes.RESERVED_TAG || pdu.continueFlag()) {
-      // Continued requests (C bit) are not needed for any key this target answers.
+    TextResponse response = text.answer(pdu, this::nextTtt, () -> statSn++, window.expCmdSn(),
+        window.maxCmdSn());
+    if (response == null) {
       sendReject(Reject.PROTOCOL_ERROR, pdu.bhs());
-      return;
-    }
-    Map<String, String> keys;
-    try {
-      keys = TextKeys.parse(TextKeys.bytes(pdu.data()));
-    } catch (TextKeys.MalformedTextException e) {
-      sendReject(Reject.PROTOCOL_ERROR, pdu.bhs());
-      return;
-    }
-    String sendTargets = keys.get("SendTargets");
-    if (sendTargets != null) {
-      InetSocketAddress local = ctx.channel().localAddress() instanceof InetSocketAddress
-          ? (InetSocketAddress) ctx.channel().localAddress() : null;
-      pendingText = SendTargets.answer(portal.directory(), sendTargets, params.discovery(),
-          params.targetName(), params.initiatorName(),
-          portal.directory().portalAddress(local));
-      pendingTextTag = pdu.initiatorTaskTag();
-      sendTextChunk(pdu);
-      return;
-    }
-    Map<String, String> answer = new LinkedHashMap<>();
-    for (String key : keys.keySet()) {
-      answer.put(key, "NotUnderstood");
-    }
-    ctx.writeAndFlush(new TextResponse(true, false, pdu.lun(), pdu.initiatorTaskTag(),
-        Opcodes.RESERVED_TAG, statSn++, window.expCmdSn(), window.maxCmdSn(),
-        Unpooled.wrappedBuffer(TextKeys.encode(answer))));
-  }
-
-  private void sendTextChunk(TextRequest pdu) {
-    byte[] chunk = pendingText.next(params.initiatorMaxRecvDataSegmentLength());
-    boolean more = pendingText.hasMore();
-    int ttt = Opcodes.RESERVED_TAG;
-    if (more) {
-      ttt = nextTtt++;
-      if (ttt == Opcodes.RESERVED_TAG) {
-        ttt = nextTtt++;
-      }
-      pendingTextTtt = ttt;
     } else {
-      pendingText = null;
+      ctx.writeAndFlush(response);
     }
-    ctx.writeAndFlush(new TextResponse(!more, more, pdu.lun(), pdu.initiatorTaskTag(), ttt,
-        statSn++, window.expCmdSn(), window.maxCmdSn(), Unpooled.wrappedBuffer(chunk)));
   }
 
   private void logout(LogoutRequest pdu) {
@@ -829,7 +563,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     // higher error recovery level.
     int response = pdu.reason() == 2 ? 2 : 0;
     phase = Phase.CLOSED;
-    abortWhere(-1);
+    tasks.abortWhere(-1);
     ctx.writeAndFlush(new LogoutResponse(response, pdu.initiatorTaskTag(), statSn++,
         window.expCmdSn(), window.maxCmdSn(), 0, 0)).addListener(ChannelFutureListener.CLOSE);
   }

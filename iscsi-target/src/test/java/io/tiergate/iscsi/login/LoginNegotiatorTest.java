@@ -270,6 +270,69 @@ class LoginNegotiatorTest {
     assertEquals(LoginNegotiator.Outcome.FULL_FEATURE, rest.outcome());
   }
 
+  static LoginRequest continuation(byte[] data) {
+    return new LoginRequest(new byte[48], false, true, 1, 0, 0, 0, 0x400001370000L, 0, 1, 0, 1,
+        0, Unpooled.wrappedBuffer(data));
+  }
+
+  @Test
+  void textPastTheLoginBoundFailsTheLogin() {
+    byte[] segment = new byte[8192];
+    java.util.Arrays.fill(segment, (byte) 'a');
+    int allowed = LoginNegotiator.MAX_LOGIN_TEXT_BYTES / segment.length;
+    for (int i = 0; i < allowed; i++) {
+      LoginNegotiator.Reply reply = negotiator.handle(continuation(segment));
+      assertEquals(LoginNegotiator.Outcome.CONTINUE, reply.outcome(), "segment " + i);
+    }
+    LoginNegotiator.Reply over = negotiator.handle(continuation(new byte[4]));
+    assertEquals(LoginNegotiator.Outcome.FAILED, over.outcome());
+    assertEquals(LoginStatus.INITIATOR_ERROR, over.status());
+    assertEquals(0, over.text().length);
+  }
+
+  @Test
+  void theBoundCountsTheWholeLoginNotOneRequest() throws Exception {
+    // One full request, then text that alone is small but brings the login past the bound.
+    LoginNegotiator.Reply first = negotiator.handle(request(false, 1, 0,
+        "InitiatorName=" + INITIATOR, "TargetName=" + TARGET, "X-pad="
+            + "p".repeat(LoginNegotiator.MAX_LOGIN_TEXT_BYTES - 200)));
+    assertEquals(LoginNegotiator.Outcome.CONTINUE, first.outcome());
+    assertEquals(LoginStatus.SUCCESS, first.status());
+    LoginNegotiator.Reply second = negotiator.handle(request(true, 1, 3,
+        "X-more=" + "m".repeat(400)));
+    assertEquals(LoginStatus.INITIATOR_ERROR, second.status());
+  }
+
+  @Test
+  void endlessEmptyContinuationsFailTheLogin() {
+    for (int i = 0; i < LoginNegotiator.MAX_LOGIN_REQUESTS; i++) {
+      assertEquals(LoginNegotiator.Outcome.CONTINUE,
+          negotiator.handle(continuation(new byte[0])).outcome(), "request " + i);
+    }
+    LoginNegotiator.Reply over = negotiator.handle(continuation(new byte[0]));
+    assertEquals(LoginNegotiator.Outcome.FAILED, over.outcome());
+    assertEquals(LoginStatus.INITIATOR_ERROR, over.status());
+  }
+
+  @Test
+  void tooManyKeysInOneRequestFailTheLogin() throws Exception {
+    List<String> keys = new java.util.ArrayList<>(List.of("InitiatorName=" + INITIATOR,
+        "TargetName=" + TARGET));
+    for (int i = keys.size(); i < LoginNegotiator.MAX_KEYS_PER_REQUEST; i++) {
+      keys.add("X-key-" + i + "=v");
+    }
+    LoginNegotiator.Reply atBound = new LoginNegotiator(DIRECTORY, NegotiationLimits.defaults(),
+        "test").handle(request(true, 1, 3, keys.toArray(new String[0])));
+    assertEquals(LoginStatus.SUCCESS, atBound.status());
+    assertEquals("NotUnderstood", keys(atBound).get("X-key-9"));
+    assertTrue(atBound.text().length <= 8192, "the answer fits one login response");
+    keys.add("X-one-too-many=v");
+    LoginNegotiator.Reply over = negotiator.handle(request(true, 1, 3,
+        keys.toArray(new String[0])));
+    assertEquals(LoginNegotiator.Outcome.FAILED, over.outcome());
+    assertEquals(LoginStatus.INITIATOR_ERROR, over.status());
+  }
+
   @Test
   void sendTargetsSplitsIntoChunksAndHidesForbiddenTargets() {
     SendTargets answer = SendTargets.answer(DIRECTORY, "All", true, null, INITIATOR,

@@ -321,6 +321,125 @@ class IscsiConnectionTest {
   }
 
   @Test
+  void loginContinuationsPastTheBoundAreRefusedAndClosed() {
+    EmbeddedChannel ch = connect();
+    byte[] segment = new byte[8192];
+    Arrays.fill(segment, (byte) 'k');
+    List<RawPdu> answers = new ArrayList<>();
+    int sent = 0;
+    while (ch.isActive() && sent < 100) {
+      send(ch, new PduBuilder(0x03).immediate().flags(0x40 | 0x04).itt(1).word(24, 1)
+          .data(segment));
+      sent++;
+      answers.addAll(received(ch));
+    }
+    assertFalse(ch.isActive(), "closed after the bound");
+    assertEquals(LoginNegotiatorBound.SEGMENTS + 1, sent);
+    RawPdu last = answers.get(answers.size() - 1);
+    assertEquals(0x23, last.opcode());
+    assertEquals(0x02, last.byteAt(36), "status class: initiator error");
+    assertEquals(0x00, last.byteAt(37), "status detail");
+  }
+
+  /** How many full 8 KiB login segments the text bound admits. */
+  static final class LoginNegotiatorBound {
+    static final int SEGMENTS =
+        io.tiergate.iscsi.login.LoginNegotiator.MAX_LOGIN_TEXT_BYTES / 8192;
+  }
+
+  @Test
+  void aLoginThatNeverCompletesIsDroppedAfterTheTimeout() {
+    EmbeddedChannel ch = connect();
+    send(ch, new PduBuilder(0x03).immediate().flags(0x40 | 0x04).itt(1).word(24, 1)
+        .text("InitiatorName=iqn.2026-01.io.tiergate:slow"));
+    assertEquals(1, received(ch).size());
+    ch.advanceTimeBy(29, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertTrue(ch.isActive(), "still within the login timeout");
+    ch.advanceTimeBy(2, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertFalse(ch.isActive(), "dropped after the login timeout");
+  }
+
+  @Test
+  void loginsInProgressAreCappedAcrossConnectionsAndFreedWhenTheyEnd() {
+    portal.maxLoginsInProgress(2, 10);
+    EmbeddedChannel slow1 = connect();
+    EmbeddedChannel slow2 = connect();
+    assertEquals(2, portal.loginsInProgress());
+    EmbeddedChannel third = connect();
+    send(third, new PduBuilder(0x03).immediate().flags(0x87).itt(1).word(24, 1)
+        .text("InitiatorName=iqn.2026-01.io.tiergate:i9", "TargetName=" + IQN));
+    RawPdu refused = received(third).get(0);
+    assertEquals(0x23, refused.opcode());
+    assertEquals(0x03, refused.byteAt(36), "status class: target error");
+    assertEquals(0x01, refused.byteAt(37), "service unavailable: retry later");
+    assertFalse(third.isActive());
+    assertEquals(2, portal.loginsInProgress(), "a refused connection held no slot");
+    slow1.close();
+    assertEquals(1, portal.loginsInProgress(), "a closed connection gives its slot back");
+    EmbeddedChannel ok = login(0x400000000030L);
+    assertTrue(ok.isActive());
+    assertEquals(1, portal.loginsInProgress(), "a finished login gives its slot back");
+    send(slow2, new PduBuilder(0x03).immediate().flags(0x87).itt(1).word(24, 1)
+        .text("InitiatorName=iqn.2026-01.io.tiergate:i9", "TargetName=iqn.2026-01.x:none"));
+    assertEquals(0x02, received(slow2).get(0).byteAt(36));
+    assertEquals(0, portal.loginsInProgress(), "a failed login gives its slot back");
+  }
+
+  @Test
+  void oneAddressCannotTakeEveryLoginSlot() {
+    portal.maxLoginsInProgress(10, 2);
+    connect();
+    connect();
+    EmbeddedChannel third = connect();
+    send(third, new PduBuilder(0x03).immediate().flags(0x87).itt(1).word(24, 1)
+        .text("InitiatorName=iqn.2026-01.io.tiergate:i9", "TargetName=" + IQN));
+    RawPdu refused = received(third).get(0);
+    assertEquals(0x0301, (refused.byteAt(36) << 8) | refused.byteAt(37));
+    assertFalse(third.isActive());
+    assertEquals(2, portal.loginsInProgress());
+  }
+
+  @Test
+  void continuedTextRequestsAreRejectedWithoutGathering() {
+    EmbeddedChannel ch = login(0x400000000020L);
+    byte[] segment = new byte[8192];
+    Arrays.fill(segment, (byte) 't');
+    for (int i = 0; i < 20; i++) {
+      send(ch, new PduBuilder(0x04).immediate().flags(0x40).itt(200 + i).word(20, -1)
+          .word(24, cmdSn).data(segment));
+      List<RawPdu> r = received(ch);
+      assertEquals(1, r.size());
+      assertEquals(0x3f, r.get(0).opcode(), "continued text is rejected, not gathered");
+    }
+    assertTrue(ch.isActive());
+    send(ch, new PduBuilder(0x04).immediate().flags(0x80).itt(300).word(20, -1).word(24, cmdSn)
+        .text("SendTargets="));
+    assertEquals(IQN, received(ch).get(0).keys().get("TargetName"));
+  }
+
+  @Test
+  void textRequestsWithTooManyKeysAreRejected() {
+    EmbeddedChannel ch = login(0x400000000021L);
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i <= io.tiergate.iscsi.login.LoginNegotiator.MAX_KEYS_PER_REQUEST; i++) {
+      keys.add("X-key-" + i + "=v");
+    }
+    send(ch, new PduBuilder(0x04).immediate().flags(0x80).itt(310).word(20, -1).word(24, cmdSn)
+        .text(keys.toArray(new String[0])));
+    RawPdu reject = received(ch).get(0);
+    assertEquals(0x3f, reject.opcode());
+    assertEquals(0x04, reject.byteAt(2));
+    keys.remove(keys.size() - 1);
+    send(ch, new PduBuilder(0x04).immediate().flags(0x80).itt(311).word(20, -1).word(24, cmdSn)
+        .text(keys.toArray(new String[0])));
+    RawPdu answer = received(ch).get(0);
+    assertEquals(0x24, answer.opcode());
+    assertEquals("NotUnderstood", answer.keys().get("X-key-0"));
+  }
+
+  @Test
   void logoutAnswersThenCloses() {
     EmbeddedChannel ch = login(0x400000000009L);
     send(ch, new PduBuilder(0x06).immediate().flags(0x80).itt(90).word(24, cmdSn));

@@ -5,11 +5,16 @@ import io.netty.buffer.Unpooled;
 import io.tiergate.iscsi.spi.BlockDevice;
 
 /**
- * One command in flight: the command as received, the logical unit it addresses, and what the
- * handler learned while decoding it (the transfer length it asked for). Also the abort flag the
- * task management functions set.
+ * The SCSI side of one command in flight: the command as received, the logical unit it
+ * addresses, and what the handler learned while decoding it (the transfer length it asked
+ * for). Also the abort flag the task management functions set.
+ *
+ * <p>The session layer keeps its own record of the same command, {@code session.IscsiTask}:
+ * tags, sequence numbers and the data-out being gathered, which exist before this one does and
+ * which this layer never sees. The two meet only through {@link ScsiCommand} and
+ * {@link ScsiResult}.
  */
-final class Task {
+final class ScsiTask {
 
   private static final byte[] NO_SENSE = new byte[0];
 
@@ -20,7 +25,7 @@ final class Task {
   long transferLength = -1;
   volatile boolean aborted;
 
-  Task(ScsiCommand command, LogicalUnit lu) {
+  ScsiTask(ScsiCommand command, LogicalUnit lu) {
     this.command = command;
     this.lu = lu;
     byte[] c = command.cdb();

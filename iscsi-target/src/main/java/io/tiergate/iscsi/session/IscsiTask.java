@@ -4,10 +4,15 @@ import io.netty.buffer.ByteBuf;
 import java.util.ArrayDeque;
 
 /**
- * One SCSI command on a connection, from its arrival to its status: for writes, the buffer its
- * data-out is gathered into and the R2Ts it has outstanding. Event-loop confined.
+ * The iSCSI side of one SCSI command on a connection, from its arrival to its status: its tags
+ * and, for writes, the buffer its data-out is gathered into and the R2Ts it has outstanding.
+ * Event-loop confined.
+ *
+ * <p>The SCSI layer has its own record of a command being executed ({@code scsi.ScsiTask}),
+ * built from the {@link io.tiergate.iscsi.scsi.ScsiCommand} this one hands over once the data
+ * is in; transport state stays here, execution state there.
  */
-final class Task {
+final class IscsiTask {
   final int itt;
   final long lunField;
   final long lun;
@@ -35,7 +40,7 @@ final class Task {
   boolean executing;
   boolean aborted;
 
-  Task(int itt, long lunField, long lun, byte[] cdb, int taskAttribute, boolean read,
+  IscsiTask(int itt, long lunField, long lun, byte[] cdb, int taskAttribute, boolean read,
       boolean write, int expectedLength) {
     this.itt = itt;
     this.lunField = lunField;
