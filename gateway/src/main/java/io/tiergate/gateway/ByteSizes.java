@@ -1,5 +1,6 @@
 package io.tiergate.gateway;
 
+import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,16 +24,34 @@ public final class ByteSizes {
     if (!m.matches()) {
       throw new IllegalArgumentException("not a size: '" + text + "' (use e.g. 10GiB or 512MiB)");
     }
-    double n = Double.parseDouble(m.group(1));
     String unit = m.group(2).toLowerCase(Locale.ROOT);
     boolean decimal = m.group(3).isEmpty() && !m.group(4).isEmpty() && !unit.isEmpty();
     int power = unit.isEmpty() ? 0 : "kmgtp".indexOf(unit) + 1;
-    double scale = Math.pow(decimal ? 1000 : 1024, power);
-    double bytes = n * scale;
-    if (bytes > Long.MAX_VALUE / 2) {
+    // Exact arithmetic: 1.1MB is 1,100,000 bytes, and a size that is no whole number of bytes
+    // is refused rather than rounded to something the administrator did not write.
+    BigDecimal bytes = new BigDecimal(m.group(1))
+        .multiply(BigDecimal.valueOf(decimal ? 1000 : 1024).pow(power));
+    if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE / 2)) > 0) {
       throw new IllegalArgumentException("size too large: " + text);
     }
-    return Math.round(bytes);
+    if (bytes.stripTrailingZeros().scale() > 0) {
+      throw new IllegalArgumentException("not a whole number of bytes: '" + text + "'");
+    }
+    return bytes.longValueExact();
+  }
+
+  /** {@code a + b} for non-negative byte counts, {@code Long.MAX_VALUE} when it overflows. */
+  public static long addSaturated(long a, long b) {
+    long r = a + b;
+    return ((a ^ r) & (b ^ r)) < 0 ? (r < 0 ? Long.MAX_VALUE : Long.MIN_VALUE) : r;
+  }
+
+  /** {@code a * b} for non-negative counts, {@code Long.MAX_VALUE} when it overflows. */
+  public static long multiplySaturated(long a, long b) {
+    long hi = Math.multiplyHigh(a, b);
+    long lo = a * b;
+    return (hi == 0 && lo >= 0) || (hi == -1 && lo < 0) ? lo
+        : (hi < 0 ? Long.MIN_VALUE : Long.MAX_VALUE);
   }
 
   /** Formats bytes with a binary unit, e.g. {@code 10 GiB} or {@code 1.5 MiB}. */

@@ -245,6 +245,9 @@ public final class Gateway implements AutoCloseable {
   public void ensureDemoVolume() {
     if (engine.listVolumes().isEmpty()) {
       engine.createVolume(VolumeSpec.of(DEMO_VOLUME, DEMO_SIZE));
+      // Open to any initiator, as the demo's connection hints assume; said explicitly, since
+      // a volume without access settings is served to nobody.
+      LocalAdmin.openVolumeAccess(config.dataDir(), DEMO_VOLUME);
       log.info("created demo volume {} ({} thin)", DEMO_VOLUME, ByteSizes.format(DEMO_SIZE));
     }
   }

@@ -1,5 +1,6 @@
 package io.tiergate.gateway;
 
+import io.tiergate.gateway.admin.LocalAdmin;
 import io.tiergate.gateway.cli.Cli;
 import io.tiergate.gateway.engine.EngineException;
 import io.tiergate.gateway.engine.SpaceUsage;
@@ -268,8 +269,11 @@ public final class Main {
         : VolumeSpec.DEFAULT_CHUNK_SIZE;
     VolumeSpec spec = new VolumeSpec(name.toLowerCase(Locale.ROOT), ByteSizes.parse(size), chunk,
         Boolean.parseBoolean(opts.getOrDefault("pinned", "false")));
-    try (Gateway g = Gateway.open(config(opts))) {
+    GatewayConfig config = config(opts);
+    try (Gateway g = Gateway.open(config)) {
       VolumeInfo v = g.engine().createVolume(spec).info();
+      // No ACL or CHAP can be given here: the volume is open, which its record must say.
+      LocalAdmin.openVolumeAccess(config.dataDir(), v.name());
       out.println("Created volume " + v.name() + ": " + ByteSizes.format(v.sizeBytes()) + " thin, "
           + ByteSizes.format(v.chunkSize()) + " chunks" + (v.pinned() ? ", pinned" : ", tiered")
           + ", target " + GatewayConfig.iqn(v.name()) + " LUN 0");

@@ -32,7 +32,9 @@ import javax.crypto.spec.PBEKeySpec;
  *
  * <p>Every comparison of a secret is of fixed-length hashes with {@link MessageDigest#isEqual}.
  * Failed logins are limited per client address: after {@value #MAX_FAILURES} in a minute,
- * further attempts are refused until the minute has passed.
+ * further attempts are refused until the minute has passed. An attempt is reserved (counted
+ * as a failure) before its password is hashed and given back when it succeeds, so parallel
+ * attempts cannot all pass the check while their hashes run.
  *
  * <p>Roles: {@code admin} may do everything; {@code read-only} tokens (for monitoring) may
  * only read, and get 403 on anything else.
@@ -229,19 +231,23 @@ final class AccessControl {
       return 0;
     }
     synchronized (q) {
-      long now = System.currentTimeMillis();
-      while (!q.isEmpty() && q.peekFirst() < now - FAILURE_WINDOW_MILLIS) {
-        q.removeFirst();
-      }
-      if (q.size() < MAX_FAILURES) {
-        return 0;
-      }
-      return q.peekFirst() + FAILURE_WINDOW_MILLIS - now;
+      return waitLocked(q, System.currentTimeMillis());
     }
   }
 
-  /** Notes a failed login from {@code client}. */
-  void failure(String client) {
+  private static long waitLocked(ArrayDeque<Long> q, long now) {
+    while (!q.isEmpty() && q.peekFirst() < now - FAILURE_WINDOW_MILLIS) {
+      q.removeFirst();
+    }
+    return q.size() < MAX_FAILURES ? 0 : q.peekFirst() + FAILURE_WINDOW_MILLIS - now;
+  }
+
+  /**
+   * Reserves a login attempt for {@code client} before its password is hashed, counted as a
+   * failure until {@link #succeeded} takes it back: parallel attempts cannot all pass the
+   * check while the hashes run. Returns 0 when reserved, else the milliseconds to wait.
+   */
+  long reserveAttempt(String client) {
     if (failures.size() > MAX_TRACKED_CLIENTS) {
       // Many addresses failing at once: forget those whose window has passed, so the
       // bookkeeping cannot grow without bound.
@@ -249,9 +255,22 @@ final class AccessControl {
     }
     ArrayDeque<Long> q = failures.computeIfAbsent(client, c -> new ArrayDeque<>());
     synchronized (q) {
-      q.addLast(System.currentTimeMillis());
-      while (q.size() > MAX_FAILURES) {
-        q.removeFirst();
+      long now = System.currentTimeMillis();
+      long wait = waitLocked(q, now);
+      if (wait > 0) {
+        return wait;
+      }
+      q.addLast(now);
+      return 0;
+    }
+  }
+
+  /** The attempt {@code client} reserved succeeded: it no longer counts as a failure. */
+  void succeeded(String client) {
+    ArrayDeque<Long> q = failures.get(client);
+    if (q != null) {
+      synchronized (q) {
+        q.pollLast();
       }
     }
   }

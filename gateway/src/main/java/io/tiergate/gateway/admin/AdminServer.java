@@ -4,7 +4,9 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -25,7 +27,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.tiergate.gateway.admin.HttpExchange.Request;
 import io.tiergate.gateway.admin.HttpExchange.Response;
@@ -37,24 +38,42 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin listener: HTTPS on Netty. Pipeline per connection: TLS, {@link HttpServerCodec},
- * keep-alive, {@link HttpObjectAggregator} (bodies up to 1 MiB), then {@link Handler}, which
+ * The admin listener: HTTPS on Netty. Pipeline per connection: {@link ConnectionLimit}, TLS,
+ * {@link HttpServerCodec} (request line up to 4 KiB, headers up to 8 KiB), keep-alive, {@link
+ * HttpObjectAggregator} (bodies up to {@value #MAX_BODY} bytes), then {@link Handler}, which
  * hands each request to a small worker pool (engine calls block; the event loop must not) and
  * writes the response back. Paths under {@code /api/} and {@code /metrics} go to {@link Api};
  * anything else is a static file of the web UI from the class path ({@code web/}).
+ *
+ * <p>Bounds, since anyone who can reach the port may send anything before authenticating: at
+ * most {@value #MAX_CONNECTIONS} connections at once (more are closed as they arrive); one
+ * request per connection at a time (reading stops while it is served, so pipelined requests
+ * queue in the client's socket, not in the heap); and a request must arrive whole within
+ * the request timeout ({@code tiergate.admin.request-timeout-seconds}, default {@value
+ * #DEFAULT_REQUEST_TIMEOUT_SECONDS} s) of the connection opening or the previous answer, TLS
+ * handshake included, however slowly its bytes trickle in. The timeout never runs while a
+ * request is being served: a long call (a waited sync) is answered, not cut off.
  */
 final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
-  private static final int MAX_BODY = 1 << 20;
+  static final int MAX_BODY = 64 << 10;
+  static final int MAX_CONNECTIONS = 256;
+  static final int DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
+  /** Requests waiting for a worker, at most one per connection. */
+  private static final int MAX_QUEUED = MAX_CONNECTIONS;
   private static final Map<String, String> TYPES = Map.of(
       "html", "text/html; charset=utf-8", "js", "text/javascript; charset=utf-8",
       "css", "text/css; charset=utf-8", "svg", "image/svg+xml", "ico", "image/x-icon");
@@ -79,19 +98,21 @@ final class AdminServer implements AutoCloseable {
     }
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(2,
         new DefaultThreadFactory("admin-net", true), NioIoHandler.newFactory());
-    ExecutorService workers = Executors.newFixedThreadPool(4,
-        new DefaultThreadFactory("admin-api", true));
+    ExecutorService workers = new ThreadPoolExecutor(4, 4, 0, TimeUnit.MILLISECONDS,
+        new ArrayBlockingQueue<>(MAX_QUEUED), new DefaultThreadFactory("admin-api", true));
+    long timeoutMillis = requestTimeout().toMillis();
+    ConnectionLimit limit = new ConnectionLimit();
     try {
       Channel ch = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel c) {
-              c.pipeline().addLast("tls", ssl.newHandler(c.alloc()))
-                  .addLast("timeout", new ReadTimeoutHandler(120))
+              c.pipeline().addLast("limit", limit)
+                  .addLast("tls", ssl.newHandler(c.alloc()))
                   .addLast("http", new HttpServerCodec())
                   .addLast("keepalive", new HttpServerKeepAliveHandler())
                   .addLast("aggregate", new HttpObjectAggregator(MAX_BODY))
-                  .addLast("admin", new Handler(api, workers));
+                  .addLast("admin", new Handler(api, workers, timeoutMillis));
             }
           })
           .bind(host, port).syncUninterruptibly().channel();
@@ -120,6 +141,47 @@ final class AdminServer implements AutoCloseable {
     return "https://" + h + ":" + address.getPort();
   }
 
+  /** The request timeout: {@code tiergate.admin.request-timeout-seconds}, else the default. */
+  static Duration requestTimeout() {
+    String v = System.getProperty("tiergate.admin.request-timeout-seconds");
+    if (v == null || v.isBlank()) {
+      return Duration.ofSeconds(DEFAULT_REQUEST_TIMEOUT_SECONDS);
+    }
+    try {
+      long s = Long.parseLong(v.trim());
+      if (s >= 1 && s <= 3600) {
+        return Duration.ofSeconds(s);
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalStateException("tiergate.admin.request-timeout-seconds must be 1 to 3600, "
+        + "got " + v);
+  }
+
+  /** Closes connections beyond {@value #MAX_CONNECTIONS} as they arrive. */
+  @ChannelHandler.Sharable
+  private static final class ConnectionLimit extends ChannelInboundHandlerAdapter {
+    private final AtomicInteger open = new AtomicInteger();
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+      if (open.incrementAndGet() > MAX_CONNECTIONS) {
+        log.debug("admin connection from {} refused: {} open", ctx.channel().remoteAddress(),
+            MAX_CONNECTIONS);
+        ctx.close();
+        return;
+      }
+      super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      open.decrementAndGet();
+      super.channelInactive(ctx);
+    }
+  }
+
   InetSocketAddress address() {
     return (InetSocketAddress) listener.localAddress();
   }
@@ -143,14 +205,49 @@ final class AdminServer implements AutoCloseable {
   private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Api api;
     private final ExecutorService workers;
+    private final long timeoutMillis;
+    private ScheduledFuture<?> deadline;
 
-    Handler(Api api, ExecutorService workers) {
+    Handler(Api api, ExecutorService workers, long timeoutMillis) {
       this.api = api;
       this.workers = workers;
+      this.timeoutMillis = timeoutMillis;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+      arm(ctx);
+      super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      disarm();
+      super.channelInactive(ctx);
+    }
+
+    /** The next request must arrive whole within the timeout (on the event loop). */
+    private void arm(ChannelHandlerContext ctx) {
+      disarm();
+      deadline = ctx.executor().schedule(() -> {
+        log.debug("admin connection {} closed: no whole request within {} ms",
+            ctx.channel().remoteAddress(), timeoutMillis);
+        ctx.close();
+      }, timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void disarm() {
+      if (deadline != null) {
+        deadline.cancel(false);
+        deadline = null;
+      }
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
+      // Served from here on: no timeout, and no further request read until this one's answer.
+      disarm();
+      ctx.channel().config().setAutoRead(false);
       boolean keepAlive = HttpUtil.isKeepAlive(msg);
       if (!msg.decoderResult().isSuccess()) {
         write(ctx, Response.json(400, Map.of("error", "malformed HTTP request",
@@ -179,8 +276,8 @@ final class AdminServer implements AutoCloseable {
           ctx.executor().execute(() -> write(ctx, answer, keepAlive));
         });
       } catch (RejectedExecutionException e) {
-        write(ctx, Response.json(503, Map.of("error", "shutting down", "code", "unavailable")),
-            false);
+        write(ctx, Response.json(503, Map.of("error", "busy or shutting down; try again",
+            "code", "unavailable")), false);
       }
     }
 
@@ -206,7 +303,7 @@ final class AdminServer implements AutoCloseable {
       }
     }
 
-    private static void write(ChannelHandlerContext ctx, Response r, boolean keepAlive) {
+    private void write(ChannelHandlerContext ctx, Response r, boolean keepAlive) {
       FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
           HttpResponseStatus.valueOf(r.status()), Unpooled.wrappedBuffer(r.body()));
       if (r.contentType() != null) {
@@ -224,6 +321,14 @@ final class AdminServer implements AutoCloseable {
       var f = ctx.writeAndFlush(res);
       if (!keepAlive) {
         f.addListener(ChannelFutureListener.CLOSE);
+      } else {
+        f.addListener(done -> {
+          if (ctx.channel().isActive()) {
+            arm(ctx);
+            ctx.channel().config().setAutoRead(true);
+            ctx.read();
+          }
+        });
       }
     }
 

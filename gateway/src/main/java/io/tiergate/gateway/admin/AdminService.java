@@ -14,6 +14,7 @@ import io.tiergate.gateway.tier.TierCounters;
 import io.tiergate.gateway.tier.TierMeters;
 import io.tiergate.iscsi.LoginFailure;
 import io.tiergate.iscsi.TargetConfig;
+import io.tiergate.iscsi.auth.ChapCredentials;
 import io.tiergate.iscsi.spi.BlockDevice;
 import java.io.IOException;
 import java.nio.CharBuffer;
@@ -21,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,9 +65,12 @@ public final class AdminService implements AutoCloseable {
   static final String NO_API_OFF = "off (--admin-listen off)\n";
   static final String NO_API_FAILED = "off (the admin server could not listen; see the log)\n";
   static final int EVENT_CAPACITY = 1000;
+  static final String VOLUME_ACCESS_FILE = "volume-access.json";
   static final long USAGE_TTL_MILLIS = 15_000;
   /** Refused iSCSI logins of one kind on one target make at most one event this often. */
   static final long LOGIN_EVENT_INTERVAL_MILLIS = 60_000;
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final ApplianceHost host;
   private final Path adminDir;
@@ -85,6 +90,12 @@ public final class AdminService implements AutoCloseable {
   private final BandwidthScheduler bandwidth;
   /** One change of cloud credentials at a time. */
   final Object credentialLock = new Object();
+  /**
+   * One volume change (create, change, delete) at a time: a volume and its access settings
+   * change together, so no caller can see, remove or overwrite another's half-made volume.
+   */
+  final Object volumeLock = new Object();
+  private final CloudSync cloudSync = new CloudSync();
 
   private record CachedUsage(SpaceUsage usage, long atMillis) {}
 
@@ -98,12 +109,19 @@ public final class AdminService implements AutoCloseable {
     this.stats = new GatewayStats(new Gauges());
     this.events = new EventLog(adminDir.resolve("events.jsonl"), EVENT_CAPACITY);
     this.access = new AccessControl(adminDir);
-    this.volumeAccess = new VolumeAccess(adminDir.resolve("volume-access.json"));
+    this.volumeAccess = new VolumeAccess(adminDir.resolve(VOLUME_ACCESS_FILE));
     Set<String> names = new HashSet<>();
     for (VolumeInfo v : host.engine().listVolumes()) {
       names.add(v.name());
     }
     volumeAccess.retain(names);
+    for (String n : names) {
+      if (volumeAccess.get(n).locked()) {
+        events.record(Severity.ERROR, "security", "gateway", "volume " + n + " has no readable "
+            + "access settings: no initiator may log in until they are set again (Set-Volume "
+            + "-Name " + n + " with -Acl and -ChapUser/-ChapSecret or -NoChap)");
+      }
+    }
     this.history = new ThroughputHistory(stats);
     this.capacityAlarm = new CapacityAlarm(events);
     CloudTierService cloud = host.cloud();
@@ -184,8 +202,21 @@ public final class AdminService implements AutoCloseable {
         old != null && ((MeteredBlockDevice) old).wraps(vol) ? old
             : new MeteredBlockDevice(vol, stats.volume(n)));
     VolumeAccess.Access a = volumeAccess.get(name);
+    if (a.locked()) {
+      // Served, so the portal's shape does not depend on it, but to nobody: only an
+      // initiator of a random name that also knows a random secret, neither kept anywhere.
+      return new TargetConfig.Target(host.iqn(name), Map.of(0L, dev),
+          Set.of("iqn.invalid:locked-" + randomText()),
+          ChapCredentials.of("locked", randomText()));
+    }
     return new TargetConfig.Target(host.iqn(name), Map.of(0L, dev), Set.copyOf(a.acl()),
         a.chap() == null ? null : a.chap().credentials());
+  }
+
+  private static String randomText() {
+    byte[] b = new byte[12];
+    RANDOM.nextBytes(b);
+    return java.util.HexFormat.of().formatHex(b).substring(0, 16);
   }
 
   /**
@@ -346,6 +377,10 @@ public final class AdminService implements AutoCloseable {
     return bandwidth;
   }
 
+  CloudSync cloudSync() {
+    return cloudSync;
+  }
+
   /**
    * Exports a volume just created, or applies its changed access (ACL, CHAP) to the running
    * portal; only this volume's sessions can be affected. Returns the sessions closed.
@@ -466,6 +501,8 @@ public final class AdminService implements AutoCloseable {
       m.put("coldReads", c.coldReads());
       m.put("integrityFailures", c.integrityFailures());
       m.put("packsDeleted", c.packsDeleted());
+      // The latest sync an administrator started (null when none): what -Wait follows.
+      m.put("sync", cloudSync.toJson());
       return m;
     }
     Map<String, Object> m = new LinkedHashMap<>();

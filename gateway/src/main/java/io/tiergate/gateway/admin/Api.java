@@ -34,68 +34,108 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The REST API: one table of routes (method, path pattern, whether it changes anything) and
- * one method per endpoint. {@link #handle} authenticates, dispatches, and maps every failure
- * to a status in one place: {@link ApiException} as it says, engine codes to 400/404/409, and
- * anything else to 500 with a reference number that points into the log (never a stack trace
- * to the client). Every change is audited in the event log with who, what and when.
+ * The REST API: one table of routes, {@link #ROUTES} (method, path template, the role it
+ * needs, handler), and one method per endpoint. Adding an endpoint is adding a row there, and
+ * a row cannot be written without its role: {@link Role#ADMIN} for anything that changes the
+ * appliance or shows what only an administrator may see (API tokens, the support package),
+ * {@link Role#READ} for the monitoring reads a read-only token may make, {@link Role#ANYONE}
+ * for the login alone. {@link #handle} authenticates, checks the role, dispatches, and maps
+ * every failure to a status in one place: {@link ApiException} as it says, engine codes to
+ * 400/404/409, and anything else to 500 with a reference number that points into the log
+ * (never a stack trace to the client). Every change is audited in the event log with who,
+ * what and when.
  */
 final class Api {
   private static final Logger log = LoggerFactory.getLogger(Api.class);
   static final String PREFIX = "/api/v1";
   private static final Pattern VOLUME_NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{0,62}");
+  private static final Pattern PARAM = Pattern.compile("\\{[a-z]+\\}");
   private static final String CLOUD_NOT_CONFIGURED =
       "cloud tier not configured: this gateway keeps all data on local disk";
 
-  @FunctionalInterface
-  private interface Endpoint {
-    Response serve(Request req, Principal who, Matcher path) throws Exception;
+  /** Who may call a route. */
+  enum Role {
+    /** No credentials needed: the login alone. */
+    ANYONE,
+    /** Any valid credential, a read-only token included. */
+    READ,
+    /** An administrator: the password's session, an admin token or the local credential. */
+    ADMIN
   }
 
-  private record Route(String method, Pattern path, boolean changes, Endpoint endpoint) {}
+  @FunctionalInterface
+  interface Endpoint {
+    Response serve(Api api, Request req, Principal who, Matcher path) throws Exception;
+  }
+
+  /**
+   * One row of the route table.
+   *
+   * @param method the HTTP method
+   * @param template the path, with {@code {name}} for one path segment
+   * @param role who may call it
+   * @param path the template as a pattern
+   * @param endpoint the handler
+   */
+  record Route(String method, String template, Role role, Pattern path, Endpoint endpoint) {}
+
+  private static Route route(String method, String template, Role role, Endpoint e) {
+    StringBuilder re = new StringBuilder();
+    Matcher m = PARAM.matcher(template);
+    int at = 0;
+    while (m.find()) {
+      re.append(Pattern.quote(template.substring(at, m.start()))).append("([^/]+)");
+      at = m.end();
+    }
+    re.append(Pattern.quote(template.substring(at)));
+    return new Route(method, template, role, Pattern.compile(re.toString()), e);
+  }
+
+  /** Every endpoint, with the role it needs. */
+  static final List<Route> ROUTES = List.of(
+      route("POST", PREFIX + "/login", Role.ANYONE, Api::login),
+      route("GET", PREFIX + "/whoami", Role.READ, (a, r, w, m) -> Response.json(200,
+          Map.of("user", w.name(), "role", w.role()))),
+      route("GET", PREFIX + "/volumes", Role.READ, Api::listVolumes),
+      route("POST", PREFIX + "/volumes", Role.ADMIN, Api::createVolume),
+      route("GET", PREFIX + "/volumes/{name}", Role.READ, Api::getVolume),
+      route("PATCH", PREFIX + "/volumes/{name}", Role.ADMIN, Api::setVolume),
+      route("DELETE", PREFIX + "/volumes/{name}", Role.ADMIN, Api::deleteVolume),
+      route("GET", PREFIX + "/status", Role.READ, (a, r, w, m) ->
+          Response.json(200, a.service.status())),
+      route("GET", PREFIX + "/history", Role.READ, (a, r, w, m) ->
+          Response.json(200, a.service.history().toJson())),
+      route("GET", PREFIX + "/events", Role.READ, Api::events),
+      // Settings, logs and the whole event trail: for support, handed out by an administrator.
+      route("GET", PREFIX + "/support-bundle", Role.ADMIN, Api::supportBundle),
+      route("PUT", PREFIX + "/security/password", Role.ADMIN, Api::setPassword),
+      route("PUT", PREFIX + "/security/passphrase", Role.ADMIN, Api::setPassphrase),
+      route("POST", PREFIX + "/security/rotate-data-key", Role.ADMIN, Api::rotateDataKey),
+      // Who holds which credential is an administrator's business.
+      route("GET", PREFIX + "/tokens", Role.ADMIN, (a, r, w, m) -> Response.json(200,
+          Map.of("tokens", a.service.access().listTokens()))),
+      route("POST", PREFIX + "/tokens", Role.ADMIN, Api::newToken),
+      route("DELETE", PREFIX + "/tokens/{id}", Role.ADMIN, Api::revokeToken),
+      route("GET", PREFIX + "/cloud", Role.READ, (a, r, w, m) ->
+          Response.json(200, a.service.cloudState())),
+      route("PUT", PREFIX + "/cloud/credentials", Role.ADMIN, Api::setCloudCredentials),
+      route("POST", PREFIX + "/cloud/test", Role.ADMIN, Api::testCloud),
+      route("PUT", PREFIX + "/cloud/bandwidth", Role.ADMIN, Api::setBandwidth),
+      // The same rules GET /cloud shows, as a read.
+      route("GET", PREFIX + "/cloud/bandwidth-schedule", Role.READ, Api::getBandwidthSchedule),
+      route("PUT", PREFIX + "/cloud/bandwidth-schedule", Role.ADMIN, Api::setBandwidthSchedule),
+      route("POST", PREFIX + "/cloud/sync", Role.ADMIN, Api::syncCloud),
+      route("POST", PREFIX + "/cloud/evict", Role.ADMIN, Api::evictCache),
+      route("GET", "/metrics", Role.READ, (a, r, w, m) ->
+          new Response(200, GatewayStats.contentType(),
+              a.service.stats().scrape().getBytes(StandardCharsets.UTF_8),
+              new LinkedHashMap<>())));
 
   private final AdminService service;
-  private final List<Route> routes = new ArrayList<>();
   private final AtomicLong errorRef = new AtomicLong();
 
   Api(AdminService service) {
     this.service = service;
-    route("POST", "/login", false, this::login);
-    route("GET", "/whoami", false, (r, w, m) -> Response.json(200,
-        Map.of("user", w.name(), "role", w.role())));
-    route("GET", "/volumes", false, this::listVolumes);
-    route("POST", "/volumes", true, this::createVolume);
-    route("GET", "/volumes/([^/]+)", false, this::getVolume);
-    route("PATCH", "/volumes/([^/]+)", true, this::setVolume);
-    route("DELETE", "/volumes/([^/]+)", true, this::deleteVolume);
-    route("GET", "/status", false, (r, w, m) -> Response.json(200, service.status()));
-    route("GET", "/history", false, (r, w, m) -> Response.json(200, service.history().toJson()));
-    route("GET", "/events", false, this::events);
-    route("GET", "/support-bundle", false, this::supportBundle);
-    route("PUT", "/security/password", true, this::setPassword);
-    route("PUT", "/security/passphrase", true, this::setPassphrase);
-    route("POST", "/security/rotate-data-key", true, this::rotateDataKey);
-    route("GET", "/tokens", false, (r, w, m) -> Response.json(200,
-        Map.of("tokens", service.access().listTokens())));
-    route("POST", "/tokens", true, this::newToken);
-    route("DELETE", "/tokens/([^/]+)", true, this::revokeToken);
-    route("GET", "/cloud", false, (r, w, m) -> Response.json(200, service.cloudState()));
-    route("PUT", "/cloud/credentials", true, this::setCloudCredentials);
-    route("POST", "/cloud/test", true, this::testCloud);
-    route("PUT", "/cloud/bandwidth", true, this::setBandwidth);
-    route("GET", "/cloud/bandwidth-schedule", false, this::getBandwidthSchedule);
-    route("PUT", "/cloud/bandwidth-schedule", true, this::setBandwidthSchedule);
-    route("POST", "/cloud/sync", true, this::syncCloud);
-    route("POST", "/cloud/evict", true, this::evictCache);
-    routes.add(new Route("GET", Pattern.compile("/metrics"), false, (r, w, m) ->
-        new Response(200, GatewayStats.contentType(),
-            service.stats().scrape().getBytes(StandardCharsets.UTF_8), new LinkedHashMap<>())));
-  }
-
-  private void route(String method, String path, boolean changes, Endpoint e) {
-    routes.add(new Route(method, Pattern.compile(Pattern.quote(PREFIX)
-        + path.replace("([^/]+)", "\\E([^/]+)\\Q").replaceFirst("^", "\\\\Q") + "\\E"),
-        changes, e));
   }
 
   /** Whether a path belongs to the API (else it is a static file of the web UI). */
@@ -107,7 +147,7 @@ final class Api {
   Response handle(Request req) {
     try {
       boolean pathKnown = false;
-      for (Route r : routes) {
+      for (Route r : ROUTES) {
         Matcher m = r.path().matcher(req.path());
         if (!m.matches()) {
           continue;
@@ -117,13 +157,14 @@ final class Api {
           continue;
         }
         Principal who = null;
-        if (!req.path().equals(PREFIX + "/login")) {
+        if (r.role() != Role.ANYONE) {
           who = authenticate(req);
-          if (r.changes() && !who.mayWrite()) {
-            throw ApiException.forbidden("this token is read-only");
+          if (r.role() == Role.ADMIN && !who.mayWrite()) {
+            throw ApiException.forbidden("this token is read-only: " + req.method() + " "
+                + r.template() + " needs an administrator");
           }
         }
-        return r.endpoint().serve(req, who, m);
+        return r.endpoint().serve(this, req, who, m);
       }
       if (pathKnown) {
         // Authenticate first, so that an unauthenticated caller learns nothing of the routes.
@@ -191,28 +232,30 @@ final class Api {
 
   private Response login(Request req, Principal ignored, Matcher m) {
     AccessControl ac = service.access();
-    long wait = ac.retryAfterMillis(req.client());
-    if (wait > 0) {
-      service.events().record(Severity.WARNING, "security", "anonymous@" + req.client(),
-          "login refused: too many failed attempts");
-      throw new ApiException(429, "too_many_attempts",
-          "too many failed logins; try again in " + (wait / 1000 + 1) + " s",
-          String.valueOf(wait / 1000 + 1));
-    }
     Map<String, Object> body = body(req);
+    onlyFields(body, "password");
     char[] password = chars(body, "password", true);
     try {
       if (!ac.passwordSet()) {
         throw ApiException.forbidden("no admin password is set yet: run './tiergate setup' "
             + "on the appliance");
       }
-      if (!ac.checkPassword(password)) {
-        ac.failure(req.client());
+      // The attempt is counted before the hash, so parallel guesses cannot all pass the limit.
+      long wait = ac.reserveAttempt(req.client());
+      if (wait > 0) {
         service.stats().loginFailure();
+        throw new ApiException(429, "too_many_attempts",
+            "too many failed logins; try again in " + (wait / 1000 + 1) + " s",
+            String.valueOf(wait / 1000 + 1));
+      }
+      if (!ac.checkPassword(password)) {
+        service.stats().loginFailure();
+        // At most MAX_FAILURES of these a minute per address: the reservation bounds them.
         service.events().record(Severity.WARNING, "security", "anonymous@" + req.client(),
             "failed admin login");
         throw ApiException.unauthorized("wrong password");
       }
+      ac.succeeded(req.client());
     } finally {
       AccessControl.wipe(password);
     }
@@ -226,6 +269,7 @@ final class Api {
 
   private Response newToken(Request req, Principal who, Matcher m) {
     Map<String, Object> body = body(req);
+    onlyFields(body, "name", "role");
     String name = string(body, "name", true);
     if (!name.matches("[A-Za-z0-9_.-]{1,64}")) {
       throw ApiException.badField("name", "name must be 1-64 of A-Z a-z 0-9 _ . -");
@@ -276,12 +320,13 @@ final class Api {
 
   private Response createVolume(Request req, Principal who, Matcher m) {
     Map<String, Object> body = body(req);
+    onlyFields(body, "name", "size", "chunkSize", "tiered", "pinned", "acl", "chap");
     String name = string(body, "name", true).toLowerCase(Locale.ROOT);
     if (!VOLUME_NAME.matcher(name).matches()) {
       throw ApiException.badField("name",
           "name must be 1-63 of a-z 0-9 . - starting with a letter or digit");
     }
-    long size = size(body, "size", true);
+    long size = volumeSize(body, "size");
     long chunk = body.containsKey("chunkSize") ? size(body, "chunkSize", true)
         : VolumeSpec.DEFAULT_CHUNK_SIZE;
     if (chunk < (32 << 10) || chunk > (256 << 10) || Long.bitCount(chunk) != 1) {
@@ -298,18 +343,23 @@ final class Api {
     }
     List<String> acl = VolumeAccess.parseAcl(body.get("acl"));
     VolumeAccess.Chap chap = VolumeAccess.parseChap(body.get("chap"));
-    if (service.host().engine().findVolume(name) != null) {
-      throw ApiException.conflict("volume_exists", "volume exists: " + name);
+    synchronized (service.volumeLock) {
+      // Under the volume lock, a volume and its access settings are made as one: a second
+      // create of the same name waits, then finds the volume and leaves its settings alone.
+      if (service.host().engine().findVolume(name) != null) {
+        throw ApiException.conflict("volume_exists", "volume exists: " + name);
+      }
+      // Access first: a volume must never be exported, even briefly, without its ACL and CHAP
+      // (and a crash in between leaves settings of no volume, dropped at the next start).
+      service.volumeAccess().put(name, new VolumeAccess.Access(acl, chap));
+      try {
+        service.host().engine().createVolume(new VolumeSpec(name, size, (int) chunk, pinned));
+      } catch (RuntimeException e) {
+        service.volumeAccess().remove(name);
+        throw e;
+      }
+      service.export(name);
     }
-    // Access first: a volume must never be exported, even briefly, without its ACL and CHAP.
-    service.volumeAccess().put(name, new VolumeAccess.Access(acl, chap));
-    try {
-      service.host().engine().createVolume(new VolumeSpec(name, size, (int) chunk, pinned));
-    } catch (RuntimeException e) {
-      service.volumeAccess().remove(name);
-      throw e;
-    }
-    service.export(name);
     audit(req, who, "created volume " + name + " (" + ByteSizes.format(size) + ", "
         + ByteSizes.format(chunk) + " chunks, " + (pinned ? "pinned" : "tiered")
         + (acl.isEmpty() ? "" : ", ACL " + acl) + (chap != null ? ", CHAP" : "") + ")");
@@ -317,8 +367,15 @@ final class Api {
   }
 
   private Response setVolume(Request req, Principal who, Matcher m) {
-    VolumeInfo v = volume(m.group(1));
     Map<String, Object> body = body(req);
+    synchronized (service.volumeLock) {
+      return changeVolume(req, who, m.group(1), body);
+    }
+  }
+
+  private Response changeVolume(Request req, Principal who, String name,
+      Map<String, Object> body) {
+    VolumeInfo v = volume(name);
     for (String k : body.keySet()) {
       if (!List.of("size", "acl", "chap").contains(k)) {
         throw ApiException.badField(k, "cannot change " + k
@@ -326,12 +383,19 @@ final class Api {
       }
     }
     List<String> changes = new ArrayList<>();
-    Long newSize = body.containsKey("size") ? size(body, "size", true) : null;
+    Long newSize = body.containsKey("size") ? volumeSize(body, "size") : null;
     if (newSize != null && newSize < v.sizeBytes()) {
       throw ApiException.badField("size", "volumes can only grow: " + v.name() + " has "
           + ByteSizes.format(v.sizeBytes()));
     }
     VolumeAccess.Access old = service.volumeAccess().get(v.name());
+    if (old.locked() && (body.containsKey("acl") || body.containsKey("chap"))
+        && !(body.containsKey("acl") && body.containsKey("chap"))) {
+      // Nothing is known to keep: half a setting must not silently open the other half.
+      throw ApiException.badField(body.containsKey("acl") ? "chap" : "acl", "volume "
+          + v.name() + " has no readable access settings: give both acl and chap (null for "
+          + "none)");
+    }
     List<String> acl = body.containsKey("acl") ? VolumeAccess.parseAcl(body.get("acl"))
         : old.acl();
     VolumeAccess.Chap chap = body.containsKey("chap") ? VolumeAccess.parseChap(body.get("chap"))
@@ -365,8 +429,17 @@ final class Api {
   }
 
   private Response deleteVolume(Request req, Principal who, Matcher m) {
-    VolumeInfo v = volume(m.group(1));
-    boolean force = "true".equalsIgnoreCase(req.param("force"));
+    String f = req.param("force");
+    if (f != null && !f.equals("true") && !f.equals("false")) {
+      throw ApiException.badField("force", "force must be true or false");
+    }
+    synchronized (service.volumeLock) {
+      return removeVolume(req, who, m.group(1), "true".equals(f));
+    }
+  }
+
+  private Response removeVolume(Request req, Principal who, String name, boolean force) {
+    VolumeInfo v = volume(name);
     int sessions = service.host().sessionCount(service.host().iqn(v.name()));
     if (sessions > 0 && !force) {
       throw ApiException.conflict("sessions_logged_in", sessions
@@ -423,6 +496,7 @@ final class Api {
 
   private Response setPassword(Request req, Principal who, Matcher m) {
     Map<String, Object> body = body(req);
+    onlyFields(body, "current", "new");
     AccessControl ac = service.access();
     char[] next = chars(body, "new", true);
     char[] current = body.containsKey("current") ? chars(body, "current", true) : null;
@@ -452,6 +526,7 @@ final class Api {
 
   private Response setPassphrase(Request req, Principal who, Matcher m) {
     Map<String, Object> body = body(req);
+    onlyFields(body, "current", "new");
     char[] current = chars(body, "current", true);
     char[] next = chars(body, "new", true);
     KeyRing ring = service.host().keyRing();
@@ -501,8 +576,9 @@ final class Api {
 
   private Response setBandwidth(Request req, Principal who, Matcher m) {
     Map<String, Object> body = body(req);
+    onlyFields(body, "limit");
     if (body.containsKey("limit") && !(body.get("limit") instanceof String
-        || body.get("limit") instanceof Number)) {
+        || body.get("limit") instanceof Long l && l >= 0)) {
       throw ApiException.badField("limit", "limit must be a rate like 20MB/s, or 0 for none");
     }
     long rate = 0;
@@ -531,39 +607,48 @@ final class Api {
     return c;
   }
 
-  private Response syncCloud(Request req, Principal who, Matcher m) {
+  /** How long {@code {"wait":true}} holds the request before answering with the state. */
+  static final Duration SYNC_WAIT = Duration.ofSeconds(20);
+
+  private Response syncCloud(Request req, Principal who, Matcher m) throws InterruptedException {
     CloudTierService cloud = cloud();
-    boolean wait = req.body() != null && !req.body().isBlank()
-        && Boolean.TRUE.equals(body(req).get("wait"));
-    if (!wait) {
-      Thread t = new Thread(() -> {
-        try {
-          cloud.sync();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-          log.warn("cloud sync failed: {}", e.getMessage());
-        }
-      }, "tiergate-cloud-sync");
-      t.setDaemon(true);
-      t.start();
-      audit(req, who, "started a cloud sync");
-      return Response.json(202, Map.of("started", true,
-          "dirtyBytes", cloud.dirtyBytesCached()));
+    Map<String, Object> body = req.body() == null || req.body().isBlank() ? Map.of() : body(req);
+    onlyFields(body, "wait");
+    boolean wait = bool(body, "wait", false);
+    var started = service.cloudSync().start(cloud);
+    CloudSync.Run run = started.getKey();
+    if (started.getValue()) {
+      audit(req, who, "started cloud sync " + run.id);
     }
-    long t0 = System.nanoTime();
-    long chunks;
-    try {
-      chunks = cloud.sync();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw ApiException.conflict("interrupted", "the sync was interrupted");
-    } catch (IllegalStateException e) {
-      throw ApiException.conflict("cloud_unavailable", e.getMessage());
+    // A bounded wait: a sync may last hours, and the answer must come while the client still
+    // listens. Unfinished, the answer is 202 with the sync's state, which GET /cloud follows.
+    if (wait && run.await(SYNC_WAIT)) {
+      if (run.error() != null) {
+        throw ApiException.conflict("cloud_unavailable", "cloud sync " + run.id + " failed: "
+            + run.error());
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("uploadedChunks", run.uploadedChunks());
+      out.put("dirtyBytes", cloud.dirtyBytes());
+      out.put("seconds", Math.round(run.seconds() * 100) / 100.0);
+      out.put("sync", run.toJson());
+      return Response.json(200, out);
     }
-    audit(req, who, "synced " + chunks + " chunk(s) to the cloud");
-    return Response.json(200, Map.of("uploadedChunks", chunks, "dirtyBytes", cloud.dirtyBytes(),
-        "seconds", Math.round((System.nanoTime() - t0) / 1e7) / 100.0));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("started", started.getValue());
+    out.put("dirtyBytes", cloud.dirtyBytesCached());
+    out.put("sync", run.toJson());
+    return Response.json(202, out);
+  }
+
+  /** 400 naming the first field of {@code body} that is not one of {@code allowed}. */
+  private static void onlyFields(Map<String, Object> body, String... allowed) {
+    for (String k : body.keySet()) {
+      if (!Arrays.asList(allowed).contains(k)) {
+        throw ApiException.badField(k, "unknown field " + k + " (allowed: "
+            + String.join(", ", allowed) + ")");
+      }
+    }
   }
 
   private Response evictCache(Request req, Principal who, Matcher m) {
@@ -895,7 +980,22 @@ final class Api {
       throw ApiException.badField(field, field + " must be a size like \"10GiB\" or a byte count");
     }
     if (bytes <= 0 || bytes % 512 != 0) {
-      throw ApiException.badField(field, field + " must be a positive multiple of 512 bytes");
+      throw ApiException.badField(field, field + " must be a positive whole number of 512-byte "
+          + "blocks");
+    }
+    return bytes;
+  }
+
+  /**
+   * A volume size: a whole number of 512-byte blocks from one block to {@link
+   * VolumeSpec#MAX_SIZE_BYTES}; 400 naming the field otherwise.
+   */
+  private static long volumeSize(Map<String, Object> body, String field) {
+    long bytes = size(body, field, true);
+    if (bytes > VolumeSpec.MAX_SIZE_BYTES) {
+      throw ApiException.badField(field, field + " must be at most "
+          + ByteSizes.format(VolumeSpec.MAX_SIZE_BYTES) + " (the largest volume Tiergate "
+          + "serves)");
     }
     return bytes;
   }

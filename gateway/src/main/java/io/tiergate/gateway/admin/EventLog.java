@@ -130,8 +130,12 @@ final class EventLog {
         SecureFiles.write(file, b.toString().getBytes(StandardCharsets.UTF_8));
         linesInFile = events.size();
       } else {
+        if (!Files.exists(file)) {
+          // Created owner-only: the trail names who did what to which volume.
+          SecureFiles.write(file, new byte[0]);
+        }
         Files.writeString(file, Json.encode(e.toJson()) + "\n", StandardCharsets.UTF_8,
-            StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            StandardOpenOption.APPEND, StandardOpenOption.WRITE);
         linesInFile++;
       }
     } catch (IOException | UncheckedIOException ex) {

@@ -9,7 +9,8 @@ import java.util.Map;
  * A small JSON encoder and parser for the admin API and its CLI: objects become {@code
  * LinkedHashMap<String, Object>}, arrays {@code List<Object>}, numbers {@code Long} when
  * integral and {@code Double} otherwise, plus {@code String}, {@code Boolean} and null.
- * Nesting is limited so that hostile input cannot exhaust the stack.
+ * Nesting is limited so that hostile input cannot exhaust the stack, and an object that names
+ * a member twice is refused.
  */
 public final class Json {
   private static final int MAX_DEPTH = 64;
@@ -182,7 +183,14 @@ public final class Json {
       if (pos >= s.length() || s.charAt(pos) != '"') {
         throw error("expected a member name");
       }
+      int keyAt = pos;
       String key = string();
+      if (m.containsKey(key)) {
+        // Two values for one name: which one a reader takes differs between parsers, so a
+        // check made on one could be bypassed through the other. Refused, never guessed.
+        pos = keyAt;
+        throw error("duplicate member name");
+      }
       skipSpace();
       expect(':');
       skipSpace();

@@ -53,6 +53,17 @@ public final class LocalAdmin {
             + creds.describe());
   }
 
+  /**
+   * Records that a volume just made outside the API (the demo volume, {@code New-Volume} on
+   * a data directory no gateway serves) is open to any initiator: access is never implied,
+   * so a volume without a record is served to nobody.
+   */
+  public static void openVolumeAccess(Path dataDir, String volume) {
+    Path admin = SecureFiles.ownerOnlyDir(dataDir.resolve("admin"));
+    new VolumeAccess(admin.resolve(AdminService.VOLUME_ACCESS_FILE))
+        .put(volume, VolumeAccess.Access.OPEN);
+  }
+
   /** Writes a file readable only by its owner, atomically. */
   public static void writeSecret(Path file, byte[] content) {
     SecureFiles.write(file, content);

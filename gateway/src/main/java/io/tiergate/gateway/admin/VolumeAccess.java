@@ -2,6 +2,7 @@ package io.tiergate.gateway.admin;
 
 import io.tiergate.iscsi.auth.ChapCredentials;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,16 +10,26 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * iSCSI access settings per volume: the initiator allow list and CHAP (one-way or mutual).
  * Kept in {@code admin/volume-access.json}, mode 0600, since CHAP needs the secrets in the
  * clear; the API only ever shows whether a secret is set.
+ *
+ * <p>Every volume has an explicit record, written with the volume (an open volume's record
+ * says so: an empty allow list and no CHAP). A volume without one, or whose record cannot be
+ * read, is {@linkplain Access#LOCKED locked}: served to nobody until an administrator sets its
+ * access again. A lost or damaged file therefore closes volumes, never opens them.
  */
 final class VolumeAccess {
+  private static final Logger log = LoggerFactory.getLogger(VolumeAccess.class);
   private static final Pattern IQN = Pattern.compile("(iqn\\.|eui\\.|naa\\.)[\\x21-\\x7e]{1,219}");
 
   /** CHAP settings; secrets never leave this class except to the iSCSI target. */
@@ -34,9 +45,22 @@ final class VolumeAccess {
     }
   }
 
-  /** A volume's access settings. */
-  record Access(List<String> acl, Chap chap) {
+  /**
+   * A volume's access settings.
+   *
+   * @param acl initiator names allowed to log in; empty for any
+   * @param chap CHAP to pass, or null for none
+   * @param locked no settings are known: nobody may log in
+   */
+  record Access(List<String> acl, Chap chap, boolean locked) {
+    /** Anyone may log in: an explicit choice, never a default. */
     static final Access OPEN = new Access(List.of(), null);
+    /** What a volume without a readable record gets. */
+    static final Access LOCKED = new Access(List.of(), null, true);
+
+    Access(List<String> acl, Chap chap) {
+      this(acl, chap, false);
+    }
 
     Map<String, Object> toPublicJson() {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -51,46 +75,119 @@ final class VolumeAccess {
         }
       }
       m.put("chap", c);
+      m.put("accessLocked", locked);
       return m;
     }
   }
 
   private final Path file;
   private final Map<String, Access> byVolume = new TreeMap<>();
+  /** Volumes whose record was there but could not be read (they stay locked). */
+  private final Set<String> unreadable = new TreeSet<>();
 
-  @SuppressWarnings("unchecked")
   VolumeAccess(Path file) {
     this.file = file;
-    if (Files.exists(file)) {
+    if (!Files.exists(file)) {
+      return;
+    }
+    Map<String, Object> m;
+    try {
+      m = Json.parseObject(Files.readString(file));
+    } catch (IOException | RuntimeException e) {
+      // Every volume stays locked; the damaged file is kept aside for whoever repairs it, and
+      // the next change writes a fresh one.
+      Path aside = file.resolveSibling(file.getFileName() + ".damaged-"
+          + System.currentTimeMillis());
+      log.error("cannot read {} ({}): every volume is locked until its access is set again; "
+          + "the file is kept as {}", file, e.getClass().getSimpleName(), aside);
       try {
-        Map<String, Object> m = Json.parseObject(Files.readString(file));
-        for (Map.Entry<String, Object> e : m.entrySet()) {
-          Map<String, Object> v = (Map<String, Object>) e.getValue();
-          Map<String, Object> c = (Map<String, Object>) v.get("chap");
-          Chap chap = c == null ? null : new Chap((String) c.get("user"),
-              (String) c.get("secret"), (String) c.get("mutualUser"),
-              (String) c.get("mutualSecret"));
-          byVolume.put(e.getKey(), new Access(
-              List.copyOf((List<String>) (List<?>) v.getOrDefault("acl", List.of())), chap));
-        }
-      } catch (IOException | RuntimeException e) {
-        throw new IllegalStateException("cannot read " + file + ": it is damaged", e);
+        Files.move(file, aside);
+      } catch (IOException x) {
+        throw new UncheckedIOException("cannot move the damaged " + file + " aside", x);
+      }
+      unreadable.add("*");
+      return;
+    }
+    for (Map.Entry<String, Object> e : m.entrySet()) {
+      try {
+        byVolume.put(e.getKey(), decode(e.getValue()));
+      } catch (RuntimeException x) {
+        log.error("cannot read the access settings of volume {} in {}: it is locked until its "
+            + "access is set again", e.getKey(), file);
+        unreadable.add(e.getKey());
       }
     }
   }
 
+  /** One record as saved; throws when any part of it is missing or of the wrong type. */
+  @SuppressWarnings("unchecked")
+  private static Access decode(Object value) {
+    Map<String, Object> v = (Map<String, Object>) value;
+    Object acl = v.get("acl");
+    if (!(acl instanceof List<?>)) {
+      throw new IllegalArgumentException("no acl");
+    }
+    List<String> names = new ArrayList<>();
+    for (Object o : (List<Object>) acl) {
+      names.add((String) Objects.requireNonNull(o));
+    }
+    Chap chap = null;
+    if (v.get("chap") != null) {
+      Map<String, Object> c = (Map<String, Object>) v.get("chap");
+      String mu = (String) c.get("mutualUser");
+      String ms = (String) c.get("mutualSecret");
+      if ((mu == null) != (ms == null)) {
+        throw new IllegalArgumentException("half a mutual CHAP setting");
+      }
+      chap = new Chap((String) Objects.requireNonNull(c.get("user")),
+          (String) Objects.requireNonNull(c.get("secret")), mu, ms);
+      chap.credentials(); // validates as the target will
+    }
+    return new Access(List.copyOf(names), chap);
+  }
+
+  /** A volume's settings; {@link Access#LOCKED} when it has no readable record. */
   synchronized Access get(String volume) {
-    return byVolume.getOrDefault(volume, Access.OPEN);
+    return byVolume.getOrDefault(volume, Access.LOCKED);
+  }
+
+  /** Volumes whose saved record was unreadable at start ({@code *}: the whole file). */
+  synchronized Set<String> unreadable() {
+    return Set.copyOf(unreadable);
   }
 
   synchronized void put(String volume, Access access) {
-    byVolume.put(volume, access);
-    save();
+    if (access.locked()) {
+      throw new IllegalArgumentException("a locked setting is never saved");
+    }
+    Access before = byVolume.put(volume, access);
+    try {
+      save();
+    } catch (RuntimeException e) {
+      // Memory and file must agree: what the target is given is what a restart would read.
+      restore(volume, before);
+      throw e;
+    }
+    unreadable.remove(volume);
   }
 
   synchronized void remove(String volume) {
-    if (byVolume.remove(volume) != null) {
-      save();
+    Access before = byVolume.remove(volume);
+    if (before != null) {
+      try {
+        save();
+      } catch (RuntimeException e) {
+        byVolume.put(volume, before);
+        throw e;
+      }
+    }
+  }
+
+  private void restore(String volume, Access before) {
+    if (before == null) {
+      byVolume.remove(volume);
+    } else {
+      byVolume.put(volume, before);
     }
   }
 

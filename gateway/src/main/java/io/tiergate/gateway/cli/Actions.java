@@ -288,10 +288,11 @@ final class Actions {
     Path file = Path.of(a.has("path") ? a.get("path")
         : "tiergate-support-" + Instant.now().toString().replace(":", "") + ".zip");
     try {
-      Files.write(file, r.bytes());
-    } catch (IOException e) {
+      // Settings, volumes, events and logs of the appliance: owner-only from its creation.
+      io.tiergate.gateway.admin.LocalAdmin.writeSecret(file, r.bytes());
+    } catch (java.io.UncheckedIOException e) {
       throw new CliException(CliException.FAILURE, "cannot write " + file + ": "
-          + e.getMessage());
+          + e.getCause().getMessage());
     }
     ctx.out.println(ctx.json ? Json.encode(Map.of("path", file.toAbsolutePath().toString(),
         "bytes", r.bytes().length)) : "Saved support package to " + file.toAbsolutePath()
@@ -327,6 +328,69 @@ final class Actions {
     ctx.out.println("Connected to " + server + "; session saved in " + Context.profileFile()
         + " (valid 12 hours).");
     return 0;
+  }
+
+  /** How often {@code Start-CloudSync -Wait} asks how the sync is doing. */
+  static final long SYNC_POLL_MILLIS = 1000;
+
+  /**
+   * Starts a cloud sync (or joins the one running) and, with {@code -Wait}, follows it through
+   * {@code GET /cloud} until it has finished, printing the dirty and uploading bytes as they
+   * change. No request waits for the sync itself, so however long it takes nothing times out;
+   * only a gateway that stops answering ends the wait as unreachable.
+   */
+  @SuppressWarnings("unchecked")
+  static int startCloudSync(Context ctx, Args a) {
+    Connection.Reply r = ctx.call("POST", "/api/v1/cloud/sync", Map.of("wait", false));
+    Map<String, Object> sync = (Map<String, Object>) r.json().get("sync");
+    if (!a.flag("wait")) {
+      if (!ctx.printedJson(r)) {
+        ctx.out.println((Boolean.TRUE.equals(r.json().get("started")) ? "Started" : "Joined")
+            + " cloud sync " + sync.get("id") + " (" + bytes(r.json().get("dirtyBytes"))
+            + " dirty); follow it with Get-ApplianceStatus or Start-CloudSync -Wait.");
+      }
+      return 0;
+    }
+    Object id = sync.get("id");
+    String last = null;
+    while (true) {
+      Map<String, Object> cloud = ctx.call("GET", "/api/v1/cloud", null).json();
+      Map<String, Object> s = (Map<String, Object>) cloud.get("sync");
+      if (s == null || !id.equals(s.get("id"))) {
+        throw new CliException(CliException.FAILURE, "cloud sync " + id + " is no longer known "
+            + "to the gateway (was it restarted?); run Start-CloudSync again");
+      }
+      String state = str(s.get("state"));
+      if (state.equals("failed")) {
+        throw new CliException(CliException.FAILURE, "cloud sync " + id + " failed after "
+            + s.get("seconds") + " s: " + s.get("error"));
+      }
+      if (state.equals("finished")) {
+        if (ctx.json) {
+          Map<String, Object> out = new LinkedHashMap<>(s);
+          out.put("dirtyBytes", s.get("dirtyBytesAfter"));
+          ctx.out.println(Json.encode(out));
+        } else {
+          ctx.out.println("Cloud sync " + id + " finished: " + s.get("uploadedChunks")
+              + " chunk(s) uploaded in " + s.get("seconds") + " s; "
+              + bytes(s.get("dirtyBytesAfter")) + " dirty now.");
+        }
+        return 0;
+      }
+      String progress = "Syncing: " + bytes(cloud.get("dirtyBytes")) + " dirty, "
+          + bytes(cloud.get("uploadingBytes")) + " uploading";
+      if (!ctx.json && !progress.equals(last)) {
+        ctx.out.println(progress + " (" + s.get("seconds") + " s)");
+        last = progress;
+      }
+      try {
+        Thread.sleep(SYNC_POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CliException(CliException.FAILURE, "interrupted; cloud sync " + id
+            + " goes on in the gateway");
+      }
+    }
   }
 
   static Cmdlets.Action cloud(String method, String path) {

@@ -227,8 +227,9 @@ final class Cmdlets {
         List.of(), List.of("./tiergate Get-BandwidthSchedule",
             "./tiergate Get-BandwidthSchedule -Json"), Actions::getBandwidthSchedule);
     add("Start-CloudSync", "Uploads every dirty chunk now.",
-        List.of(p("Wait", "Switch", "wait until the upload has finished")),
-        List.of("./tiergate Start-CloudSync -Wait"), Actions.cloud("POST", "/api/v1/cloud/sync"));
+        List.of(p("Wait", "Switch", "follow the sync, printing its progress, until it has "
+            + "finished")),
+        List.of("./tiergate Start-CloudSync -Wait"), Actions::startCloudSync);
     add("Clear-Cache", "Evicts every clean chunk from local disk (cold reads come from the cloud).",
         List.of(), List.of("./tiergate Clear-Cache"), Actions.cloud("POST", "/api/v1/cloud/evict"));
     add("Invoke-SetupWizard", "First-boot setup: admin password, passphrase, cloud tier "

@@ -1,7 +1,7 @@
 package io.tiergate.gateway.engine;
 
 import io.tiergate.crypto.ChunkIdHasher;
-
+import io.tiergate.gateway.ByteSizes;
 import io.tiergate.gateway.kv.Column;
 import io.tiergate.gateway.kv.KvBatch;
 import io.tiergate.gateway.kv.KvException;
@@ -232,9 +232,11 @@ public final class BlockEngine implements AutoCloseable {
     synchronized (adminLock) {
       Volume v = volume(name);
       VolumeInfo old = v.info();
-      if (newSizeBytes < old.sizeBytes() || newSizeBytes % Volume.BLOCK_SIZE != 0) {
+      if (newSizeBytes < old.sizeBytes() || newSizeBytes % Volume.BLOCK_SIZE != 0
+          || newSizeBytes > VolumeSpec.MAX_SIZE_BYTES) {
         throw new EngineException(EngineException.Code.INVALID_ARGUMENT,
-            "new size must be a multiple of 512 and not smaller than " + old.sizeBytes());
+            "new size must be a multiple of 512, not smaller than " + old.sizeBytes()
+                + " and at most 64 TiB");
       }
       VolumeInfo info = new VolumeInfo(old.id(), old.name(), newSizeBytes, old.chunkSize(),
           old.pinned(), old.uuid(), old.createdMillis());
@@ -304,9 +306,11 @@ public final class BlockEngine implements AutoCloseable {
     long provisioned = 0;
     long logical = 0;
     for (Volume v : volumes.values()) {
-      provisioned += v.info().sizeBytes();
-      logical += kv.counter(Layout.volumeCounterKey(v.info().id(), Layout.VOL_MAPPED))
-          * v.info().chunkSize();
+      // Saturating: volumes made before sizes were capped may add up past 2^63.
+      provisioned = ByteSizes.addSaturated(provisioned, v.info().sizeBytes());
+      logical = ByteSizes.addSaturated(logical, ByteSizes.multiplySaturated(
+          kv.counter(Layout.volumeCounterKey(v.info().id(), Layout.VOL_MAPPED)),
+          v.info().chunkSize()));
     }
     return new SpaceUsage(provisioned, logical, kv.counter(Layout.UNIQUE_BYTES),
         kv.counter(Layout.STORED_BYTES), kv.counter(Layout.CHUNK_COUNT), kv.diskBytes());

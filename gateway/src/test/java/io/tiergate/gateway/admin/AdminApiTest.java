@@ -188,6 +188,47 @@ class AdminApiTest {
 
   @Test
   @Order(4)
+  void sizesAreBoundedWholeBlocksAndTypedFieldsAreChecked() {
+    // Above the 64 TiB maximum, as a string, as a number and as a grow: 400 naming the field.
+    for (String size : List.of("\"4000PiB\"", String.valueOf(1L << 62), "\"65TiB\"",
+        String.valueOf((64L << 40) + 512))) {
+      assertError(gw.admin("POST", "/api/v1/volumes", "{\"name\":\"big\",\"size\":" + size
+          + "}"), 400, "size");
+    }
+    assertError(gw.admin("PATCH", "/api/v1/volumes/demo", "{\"size\":\"4000PiB\"}"), 400,
+        "size");
+    // Not a whole number of 512-byte blocks: refused, not rounded.
+    for (String size : List.of("\"1.3KiB\"", "\"1.0000000001GiB\"", "1000", "\"100000B\"")) {
+      assertError(gw.admin("POST", "/api/v1/volumes", "{\"name\":\"odd\",\"size\":" + size
+          + "}"), 400, "size");
+    }
+    assertError(gw.admin("PATCH", "/api/v1/volumes/demo", "{\"size\":\"10.0000001GiB\"}"),
+        400, "size");
+    // The maximum itself is fine, and the sums stay positive.
+    Reply max = gw.admin("POST", "/api/v1/volumes", "{\"name\":\"max\",\"size\":\"64TiB\"}");
+    assertEquals(201, max.status(), max.body());
+    Map<?, ?> cap = (Map<?, ?>) gw.admin("GET", "/api/v1/status", null).json().get("capacity");
+    assertTrue(((Number) cap.get("provisionedBytes")).longValue() > 64L << 40, cap.toString());
+    assertEquals(204, gw.admin("DELETE", "/api/v1/volumes/max", null).status());
+    assertEquals(404, gw.admin("GET", "/api/v1/volumes/big", null).status());
+    // Typed fields: a string where a boolean belongs is 400, never silently false.
+    assertError(gw.admin("POST", "/api/v1/cloud/sync", "{\"wait\":\"yes\"}"), 400, "wait");
+    assertError(gw.admin("POST", "/api/v1/cloud/sync", "{\"wiat\":true}"), 400, "wiat");
+    assertError(gw.admin("POST", "/api/v1/volumes",
+        "{\"name\":\"v\",\"size\":\"1GiB\",\"pinned\":1}"), 400, "pinned");
+    assertError(gw.admin("POST", "/api/v1/volumes",
+        "{\"name\":\"v\",\"sise\":\"1GiB\"}"), 400, "sise");
+    assertError(gw.admin("DELETE", "/api/v1/volumes/demo?force=yes", null), 400, "force");
+    // A member named twice is refused, whichever value a check would have looked at.
+    assertError(gw.admin("POST", "/api/v1/cloud/sync", "{\"wait\":false,\"wait\":true}"),
+        400, null);
+    assertError(gw.admin("POST", "/api/v1/volumes", "{\"name\":\"dup\",\"size\":\"1GiB\","
+        + "\"chap\":{\"user\":\"u\",\"secret\":\"twelve-chars\"},\"chap\":null}"), 400, null);
+    assertEquals(404, gw.admin("GET", "/api/v1/volumes/dup", null).status());
+  }
+
+  @Test
+  @Order(4)
   void anInternalFailureIsA500WithAReferenceAndNoStackTrace() throws Exception {
     // A directory where the settings file's temporary copy goes makes the save fail.
     Path obstacle = gw.dataDir.resolve("admin/volume-access.json.tmp/x");

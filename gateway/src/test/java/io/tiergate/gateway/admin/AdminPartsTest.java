@@ -108,12 +108,29 @@ class AdminPartsTest {
 
     for (int i = 0; i < AccessControl.MAX_FAILURES; i++) {
       assertEquals(0, ac.retryAfterMillis("10.0.0.1"));
-      ac.failure("10.0.0.1");
+      assertEquals(0, ac.reserveAttempt("10.0.0.1"));
     }
     assertTrue(ac.retryAfterMillis("10.0.0.1") > 0);
+    assertTrue(ac.reserveAttempt("10.0.0.1") > 0, "a sixth attempt is not reserved");
+    // A success gives its reservation back.
+    assertEquals(0, ac.reserveAttempt("10.0.0.3"));
+    ac.succeeded("10.0.0.3");
+    for (int i = 0; i < AccessControl.MAX_FAILURES; i++) {
+      assertEquals(0, ac.reserveAttempt("10.0.0.3"), "attempt " + i);
+    }
     assertEquals(0, ac.retryAfterMillis("10.0.0.2"), "limits are per client");
     ac.revokeLocalCredential();
     assertFalse(Files.exists(admin.resolve("local-credential")));
+  }
+
+  @Test
+  void jsonRefusesDuplicateMemberNames() {
+    assertThrows(Json.ParseException.class,
+        () -> Json.parseObject("{\"wait\":false,\"wait\":true}"));
+    assertThrows(Json.ParseException.class,
+        () -> Json.parseObject("{\"a\":{\"b\":1,\"b\":2}}"), "nested objects too");
+    assertEquals(2, Json.parseObject("{\"a\":1,\"b\":{\"a\":2}}").size(),
+        "the same name in different objects is fine");
   }
 
   @Test

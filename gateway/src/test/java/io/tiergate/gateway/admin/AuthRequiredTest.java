@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tiergate.gateway.admin.TestGateway.Reply;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,24 +17,28 @@ import org.junit.jupiter.api.io.TempDir;
  * 401 and without doing anything; the web UI's static files stay public.
  */
 class AuthRequiredTest {
-  static final List<String[]> ENDPOINTS = List.of(
-      new String[] {"GET", "/api/v1/whoami"}, new String[] {"GET", "/api/v1/volumes"},
-      new String[] {"POST", "/api/v1/volumes"}, new String[] {"GET", "/api/v1/volumes/demo"},
-      new String[] {"PATCH", "/api/v1/volumes/demo"},
-      new String[] {"DELETE", "/api/v1/volumes/demo"}, new String[] {"GET", "/api/v1/status"},
-      new String[] {"GET", "/api/v1/history"}, new String[] {"GET", "/api/v1/events"},
-      new String[] {"GET", "/api/v1/support-bundle"},
-      new String[] {"PUT", "/api/v1/security/password"},
-      new String[] {"PUT", "/api/v1/security/passphrase"},
-      new String[] {"POST", "/api/v1/security/rotate-data-key"},
-      new String[] {"GET", "/api/v1/tokens"}, new String[] {"POST", "/api/v1/tokens"},
-      new String[] {"DELETE", "/api/v1/tokens/tok-1"}, new String[] {"GET", "/api/v1/cloud"},
-      new String[] {"PUT", "/api/v1/cloud/credentials"}, new String[] {"POST", "/api/v1/cloud/test"},
-      new String[] {"PUT", "/api/v1/cloud/bandwidth"},
-      new String[] {"GET", "/api/v1/cloud/bandwidth-schedule"},
-      new String[] {"PUT", "/api/v1/cloud/bandwidth-schedule"}, new String[] {"POST", "/api/v1/cloud/sync"},
-      new String[] {"POST", "/api/v1/cloud/evict"}, new String[] {"GET", "/metrics"},
-      new String[] {"GET", "/api/v1/unknown"}, new String[] {"PUT", "/api/v1/volumes"});
+  /**
+   * Every route of the table but the login, with its path parameters filled in, plus paths
+   * and methods that match no route: from the table itself, so a new endpoint is covered.
+   */
+  static final List<String[]> ENDPOINTS = endpoints();
+
+  static List<String[]> endpoints() {
+    List<String[]> out = new ArrayList<>();
+    for (Api.Route r : Api.ROUTES) {
+      if (r.role() != Api.Role.ANYONE) {
+        out.add(new String[] {r.method(), concrete(r.template())});
+      }
+    }
+    out.add(new String[] {"GET", "/api/v1/unknown"});
+    out.add(new String[] {"PUT", "/api/v1/volumes"});
+    return out;
+  }
+
+  /** A template's path with {@code {name}} as the demo volume and other parameters made up. */
+  static String concrete(String template) {
+    return template.replace("{name}", "demo").replaceAll("\\{[a-z]+\\}", "tok-1");
+  }
 
   @TempDir
   static Path tmp;
@@ -47,6 +52,14 @@ class AuthRequiredTest {
   @AfterAll
   static void stop() {
     gw.close();
+  }
+
+  @Test
+  void onlyTheLoginNeedsNoCredentials() {
+    for (Api.Route r : Api.ROUTES) {
+      assertEquals(r.template().equals("/api/v1/login"), r.role() == Api.Role.ANYONE,
+          r.method() + " " + r.template());
+    }
   }
 
   @Test

@@ -119,6 +119,14 @@ class CliIT {
     Result badSize = cli("New-Volume", "-Name", "x", "-Size", "huge", dd);
     assertEquals(2, badSize.code());
     assertTrue(badSize.err().contains("(parameter: size)"), badSize.err());
+    for (String size : List.of("4000PiB", "65TiB", "1000", "1.3KiB")) {
+      Result r = cli("New-Volume", "-Name", "x", "-Size", size, dd);
+      assertEquals(2, r.code(), size + ": " + r.err());
+      assertTrue(r.err().contains("(parameter: size)"), r.err());
+    }
+    Result badGrow = cli("Set-Volume", "demo", "-Size", "4000PiB", dd);
+    assertEquals(2, badGrow.code(), badGrow.err());
+    assertTrue(badGrow.err().contains("at most 64 TiB"), badGrow.err());
     Result badParam = cli("Get-Volume", "-Colour", "red", dd);
     assertEquals(2, badParam.code());
     assertTrue(badParam.err().contains("Colour"), badParam.err());
@@ -186,6 +194,8 @@ class CliIT {
     try (ZipFile z = new ZipFile(zip.toFile())) {
       assertTrue(z.getEntry("metrics.txt") != null && z.getEntry("events.jsonl") != null);
     }
+    // Appliance settings, events and logs: owner-only, also under a permissive umask's default.
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(zip)));
   }
 
   @Test
