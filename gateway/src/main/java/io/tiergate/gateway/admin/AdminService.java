@@ -115,6 +115,11 @@ public final class AdminService implements AutoCloseable {
       names.add(v.name());
     }
     volumeAccess.retain(names);
+    for (String n : volumeAccess.adoptUnrecorded(names)) {
+      events.record(Severity.WARNING, "security", "gateway", "volume " + n + " had no access "
+          + "settings from an older version and stays open to every initiator, as it was; set "
+          + "an allow list and CHAP with Set-Volume -Name " + n);
+    }
     for (String n : names) {
       if (volumeAccess.get(n).locked()) {
         events.record(Severity.ERROR, "security", "gateway", "volume " + n + " has no readable "

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * says so: an empty allow list and no CHAP). A volume without one, or whose record cannot be
  * read, is {@linkplain Access#LOCKED locked}: served to nobody until an administrator sets its
  * access again. A lost or damaged file therefore closes volumes, never opens them.
+ *
+ * <p>The file carries {@value #FORMAT_KEY} = {@value #FORMAT}. A file without it (or no file)
+ * was written by a build that served a volume without a record to anyone; such a data
+ * directory's volumes are {@linkplain #adoptUnrecorded adopted} once, as open, so that an
+ * upgrade does not lock out initiators that were logging in the day before.
  */
 final class VolumeAccess {
   private static final Logger log = LoggerFactory.getLogger(VolumeAccess.class);
@@ -80,14 +86,22 @@ final class VolumeAccess {
     }
   }
 
+  /** The member naming the file's format; volume names cannot start with an underscore. */
+  static final String FORMAT_KEY = "_format";
+  /** Format 2: every volume has an explicit record. */
+  static final int FORMAT = 2;
+
   private final Path file;
   private final Map<String, Access> byVolume = new TreeMap<>();
+  /** Written by a build for which a missing record meant open. */
+  private boolean legacy;
   /** Volumes whose record was there but could not be read (they stay locked). */
   private final Set<String> unreadable = new TreeSet<>();
 
   VolumeAccess(Path file) {
     this.file = file;
     if (!Files.exists(file)) {
+      legacy = true;
       return;
     }
     Map<String, Object> m;
@@ -108,7 +122,11 @@ final class VolumeAccess {
       unreadable.add("*");
       return;
     }
+    legacy = !Long.valueOf(FORMAT).equals(m.get(FORMAT_KEY));
     for (Map.Entry<String, Object> e : m.entrySet()) {
+      if (e.getKey().equals(FORMAT_KEY)) {
+        continue;
+      }
       try {
         byVolume.put(e.getKey(), decode(e.getValue()));
       } catch (RuntimeException x) {
@@ -149,6 +167,29 @@ final class VolumeAccess {
   /** A volume's settings; {@link Access#LOCKED} when it has no readable record. */
   synchronized Access get(String volume) {
     return byVolume.getOrDefault(volume, Access.LOCKED);
+  }
+
+  /**
+   * On a data directory from before explicit records, gives each of {@code volumes} that has no
+   * record the open record the older build served it with, and saves the file in the current
+   * format; afterwards (and on any current file) a missing record means locked.
+   *
+   * @return the volumes adopted as open
+   */
+  synchronized List<String> adoptUnrecorded(Collection<String> volumes) {
+    if (!legacy) {
+      return List.of();
+    }
+    List<String> adopted = new ArrayList<>();
+    for (String v : new TreeSet<>(volumes)) {
+      if (!byVolume.containsKey(v) && !unreadable.contains(v)) {
+        byVolume.put(v, Access.OPEN);
+        adopted.add(v);
+      }
+    }
+    legacy = false;
+    save();
+    return adopted;
   }
 
   /** Volumes whose saved record was unreadable at start ({@code *}: the whole file). */
@@ -214,6 +255,12 @@ final class VolumeAccess {
 
   private void save() {
     Map<String, Object> m = new LinkedHashMap<>();
+    if (!legacy) {
+      // Until adoption, the file stays what the older build wrote, so that nothing saved
+      // before the admin service starts (an offline New-Volume) locks the volumes it has not
+      // adopted yet.
+      m.put(FORMAT_KEY, FORMAT);
+    }
     for (Map.Entry<String, Access> e : byVolume.entrySet()) {
       Map<String, Object> v = new LinkedHashMap<>();
       v.put("acl", e.getValue().acl());

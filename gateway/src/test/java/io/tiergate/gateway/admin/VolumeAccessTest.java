@@ -35,6 +35,32 @@ class VolumeAccessTest {
   }
 
   @Test
+  void anOlderDirectoryKeepsItsOpenVolumesOpenOnceAndThenAMissingRecordLocks() throws Exception {
+    Path file = dir.resolve("volume-access.json");
+    // As the build before explicit records left it: "closed" set, "old" never set (served open).
+    Files.writeString(file, "{\"closed\":{\"acl\":[],\"chap\":{\"user\":\"u\","
+        + "\"secret\":\"twelve-chars\"}}}");
+    VolumeAccess va = new VolumeAccess(file);
+    va.put("made-offline", VolumeAccess.Access.OPEN);
+    assertFalse(Files.readString(file).contains(VolumeAccess.FORMAT_KEY),
+        "a save before adoption keeps the older format");
+    assertEquals(List.of("old"), va.adoptUnrecorded(List.of("closed", "old", "made-offline")));
+    assertFalse(va.get("old").locked());
+    assertEquals("u", va.get("closed").chap().user());
+    VolumeAccess again = new VolumeAccess(file);
+    assertFalse(again.get("old").locked());
+    assertEquals(List.of(), again.adoptUnrecorded(List.of("old", "later")),
+        "adoption happens once");
+    assertTrue(again.get("later").locked());
+
+    Path none = dir.resolve("fresh.json");
+    VolumeAccess fresh = new VolumeAccess(none);
+    assertEquals(List.of("a", "b"), fresh.adoptUnrecorded(List.of("b", "a")));
+    assertTrue(Files.readString(none).contains(VolumeAccess.FORMAT_KEY));
+    assertTrue(new VolumeAccess(none).get("c").locked());
+  }
+
+  @Test
   void aDamagedFileLocksEveryVolumeAndIsKeptAside() throws Exception {
     Path file = dir.resolve("volume-access.json");
     Files.writeString(file, "{\"vol\":{\"acl\":[],\"chap\":{\"user\":\"u\",\"secret\":\"tw");
