@@ -1,0 +1,168 @@
+package io.tiergate.gateway.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.tiergate.gateway.kv.Keys;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Writers racing consistency-group snapshots of two volumes. Each writer owns every fourth
+ * block of both volumes (so writers share chunks), writes one tagged block at a time
+ * alternately to the two volumes, and notes a logical clock before each write and after its
+ * acknowledgement; the snapshot thread notes the clock before and after each snapshot. Each
+ * snapshot must hold, for each writer, exactly a prefix of its writes across both volumes (a
+ * cut), containing every write acknowledged before the snapshot was asked for and none
+ * issued after it returned.
+ */
+class SnapshotConcurrencyTest {
+  private static final int WRITERS = 4;
+  private static final int BLOCKS = 4096;
+  private static final int OPS = 1500;
+
+  @TempDir
+  Path dir;
+
+  private static byte[] block(int writer, int op) {
+    byte[] b = new byte[512];
+    new Random(writer * 100_003L + op).nextBytes(b);
+    Keys.putInt(b, 0, writer + 1);
+    Keys.putInt(b, 4, op + 1);
+    return b;
+  }
+
+  private static int blockOf(int writer, int op) {
+    return new Random(writer * 7_919L + op).nextInt(BLOCKS / WRITERS) * WRITERS + writer;
+  }
+
+  private record Taken(long before, long after, List<SnapshotInfo> group) {}
+
+  @Test
+  void eachSnapshotIsACutOfTheAcknowledgedWrites() throws Exception {
+    AtomicLong clock = new AtomicLong();
+    long[][] started = new long[WRITERS][OPS];
+    long[][] acked = new long[WRITERS][OPS];
+    List<Taken> taken = new ArrayList<>();
+    try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
+      Volume[] vols = {
+        engine.createVolume(new VolumeSpec("a", BLOCKS * 512L, 32 << 10, false)),
+        engine.createVolume(new VolumeSpec("b", BLOCKS * 512L, 32 << 10, false))
+      };
+      ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
+      AtomicBoolean done = new AtomicBoolean();
+      List<Future<?>> fs = new ArrayList<>();
+      for (int t = 0; t < WRITERS; t++) {
+        int w = t;
+        fs.add(pool.submit(() -> {
+          for (int i = 0; i < OPS; i++) {
+            started[w][i] = clock.incrementAndGet();
+            vols[i % 2].write(blockOf(w, i), Unpooled.wrappedBuffer(block(w, i)), false);
+            acked[w][i] = clock.incrementAndGet();
+          }
+          return null;
+        }));
+      }
+      Thread snapper = new Thread(() -> {
+        while (!done.get() && taken.size() < 30) {
+          long before = clock.incrementAndGet();
+          List<SnapshotInfo> g = engine.createSnapshot(List.of("a", "b"), "race", false);
+          long after = clock.incrementAndGet();
+          synchronized (taken) {
+            taken.add(new Taken(before, after, g));
+          }
+          try {
+            Thread.sleep(50);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      });
+      snapper.start();
+      for (Future<?> f : fs) {
+        f.get();
+      }
+      done.set(true);
+      snapper.join();
+      pool.shutdown();
+
+      int inside = 0;
+      for (Taken s : taken) {
+        byte[][] images = new byte[2][];
+        for (int v = 0; v < 2; v++) {
+          ByteBuf out = Unpooled.buffer(BLOCKS * 512);
+          engine.openSnapshot(s.group().get(v).id()).read(0, BLOCKS, out);
+          images[v] = new byte[BLOCKS * 512];
+          out.readBytes(images[v]);
+        }
+        for (int w = 0; w < WRITERS; w++) {
+          int cut = cut(images, w);
+          int ackedBefore = 0;
+          while (ackedBefore < OPS && acked[w][ackedBefore] < s.before()) {
+            ackedBefore++;
+          }
+          int issuedAfter = 0;
+          while (issuedAfter < OPS && started[w][issuedAfter] < s.after()) {
+            issuedAfter++;
+          }
+          String what = "snapshot " + s.group().get(0).id() + " writer " + w + ": cut " + cut
+              + ", acknowledged before " + ackedBefore + ", issued before return " + issuedAfter;
+          assertTrue(cut >= ackedBefore && cut <= issuedAfter, what);
+          if (cut > 0 && cut < OPS) {
+            inside++;
+          }
+        }
+      }
+      assertTrue(inside > 0, "no snapshot fell amid the writes (" + taken.size() + " taken)");
+      for (int v = 0; v < 2; v++) {
+        byte[] want = new byte[BLOCKS * 512];
+        for (int w = 0; w < WRITERS; w++) {
+          for (int i = v; i < OPS; i += 2) {
+            System.arraycopy(block(w, i), 0, want, blockOf(w, i) * 512, 512);
+          }
+        }
+        assertArrayEquals(want, EngineData.read(vols[v], 0, BLOCKS));
+      }
+      Invariants.assertHold(engine);
+    }
+  }
+
+  /**
+   * The number of writer {@code w}'s first writes that the images hold: the last write seen,
+   * checked to be a prefix (every block of the writer holds the state after exactly those).
+   */
+  private static int cut(byte[][] images, int w) {
+    int last = 0;
+    for (int v = 0; v < 2; v++) {
+      for (int b = w; b < BLOCKS; b += WRITERS) {
+        last = Math.max(last, Keys.getInt(images[v], b * 512 + 4));
+      }
+    }
+    byte[][] want = {new byte[BLOCKS * 512], new byte[BLOCKS * 512]};
+    for (int i = 0; i < last; i++) {
+      System.arraycopy(block(w, i), 0, want[i % 2], blockOf(w, i) * 512, 512);
+    }
+    for (int v = 0; v < 2; v++) {
+      for (int b = w; b < BLOCKS; b += WRITERS) {
+        for (int k = 0; k < 512; k++) {
+          if (want[v][b * 512 + k] != images[v][b * 512 + k]) {
+            throw new AssertionError("writer " + w + ": not a prefix of its writes at block "
+                + b + " of volume " + v + " (last write seen " + last + ")");
+          }
+        }
+      }
+    }
+    return last;
+  }
+}
