@@ -6,7 +6,6 @@ import io.tiergate.gateway.kv.KvBatch;
 import io.tiergate.gateway.kv.KvIterator;
 import io.tiergate.gateway.kv.KvSnapshot;
 import io.tiergate.gateway.kv.KvStore;
-import io.tiergate.gateway.kv.Keys;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -57,6 +56,12 @@ final class Snapshots {
   private static final Logger log = LoggerFactory.getLogger(Snapshots.class);
   private static final long[] NO_EPOCHS = new long[0];
   static final int MAX_DESCRIPTION = 1024;
+
+  /**
+   * Called after each batch of a snapshot creation, deletion or restore: lets the crash test
+   * stop the process between two batches. Null in production.
+   */
+  static volatile Runnable afterBatch;
 
   private final BlockEngine engine;
   private final KvStore kv;
@@ -290,6 +295,7 @@ final class Snapshots {
         made = addSnapshots(b, sorted, description, policy);
         kv.write(b, true);
       }
+      batchDone();
       return installed(sorted, made);
     } finally {
       for (int k = held.size() - 1; k >= 0; k--) {
@@ -434,6 +440,7 @@ final class Snapshots {
         }
         engine.commitReferenceDrops(volume, dropped, b);
       }
+      batchDone();
     }
   }
 
@@ -483,6 +490,7 @@ final class Snapshots {
             new Layout.RestoreRecord(v.info().id(), id, made.get(0).id()).encode());
         kv.write(b, true);
       }
+      batchDone();
       SnapshotInfo undo = installed(List.of(v), made).get(0);
       runRestore(v, s);
       try (KvBatch b = kv.newBatch()) {
@@ -529,16 +537,15 @@ final class Snapshots {
             : w.length == 0 ? Content.ABSENT : null;
       }
       engine.apply(v, idx, contents, idx.length, false, false);
+      batchDone();
       next = idx[idx.length - 1] + 1;
     }
   }
 
-  /** Decodes a volume's last snapshot epoch counter, for the verifier. */
-  long lastEpoch(long volumeId) {
-    return kv.counter(Layout.volumeCounterKey(volumeId, Layout.VOL_EPOCH));
-  }
-
-  static long epochOfKey(byte[] key) {
-    return Keys.getLong(key, 9);
+  private static void batchDone() {
+    Runnable r = afterBatch;
+    if (r != null) {
+      r.run();
+    }
   }
 }
