@@ -1,6 +1,7 @@
 package io.tiergate.gateway.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * acknowledgement; the snapshot thread notes the clock before and after each snapshot. Each
  * snapshot must hold, for each writer, exactly a prefix of its writes across both volumes (a
  * cut), containing every write acknowledged before the snapshot was asked for and none
- * issued after it returned.
+ * issued after it returned. And snapshot calls from parallel callers, with writers running:
+ * ids stay unique, a snapshot is deleted once, and the store stays consistent.
  */
 class SnapshotConcurrencyTest {
   private static final int WRITERS = 4;
@@ -133,6 +135,86 @@ class SnapshotConcurrencyTest {
           }
         }
         assertArrayEquals(want, EngineData.read(vols[v], 0, BLOCKS));
+      }
+      Invariants.assertHold(engine);
+    }
+  }
+
+  @Test
+  void parallelSnapshotCallsKeepIdsUniqueAndTheStoreConsistent() throws Exception {
+    try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
+      Volume v = engine.createVolume(new VolumeSpec("p", BLOCKS * 512L, 32 << 10, false));
+      engine.createVolume(new VolumeSpec("q", BLOCKS * 512L, 32 << 10, false));
+      ExecutorService pool = Executors.newFixedThreadPool(6);
+      AtomicBoolean done = new AtomicBoolean();
+      List<Long> created = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<Long> deleted = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<Future<?>> writers = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        int me = t;
+        writers.add(pool.submit(() -> {
+          Random rnd = new Random(me);
+          while (!done.get()) {
+            byte[] d = new byte[4096];
+            rnd.nextBytes(d);
+            v.write(rnd.nextInt(BLOCKS - 8), Unpooled.wrappedBuffer(d), false);
+          }
+          return null;
+        }));
+      }
+      List<Future<?>> admins = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int me = t;
+        admins.add(pool.submit(() -> {
+          Random rnd = new Random(100 + me);
+          for (int i = 0; i < 25; i++) {
+            int r = rnd.nextInt(4);
+            if (r < 2 || created.isEmpty()) {
+              for (SnapshotInfo s : engine.createSnapshot(
+                  r == 0 ? List.of("p") : List.of("p", "q"), "t" + me, false)) {
+                created.add(s.id());
+              }
+            } else if (r == 2) {
+              long id = created.get(rnd.nextInt(created.size()));
+              try {
+                engine.deleteSnapshot(id);
+                deleted.add(id);
+              } catch (EngineException e) {
+                // Another caller deleted it first.
+                assertTrue(e.code() == EngineException.Code.NO_SUCH_SNAPSHOT, e.toString());
+              }
+            } else {
+              long id = created.get(rnd.nextInt(created.size()));
+              try {
+                if (engine.snapshot(id).volume().equals("p")) {
+                  created.add(engine.restoreVolume("p", id).id());
+                }
+              } catch (EngineException e) {
+                assertTrue(e.code() == EngineException.Code.NO_SUCH_SNAPSHOT, e.toString());
+              }
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : admins) {
+        f.get();
+      }
+      done.set(true);
+      for (Future<?> f : writers) {
+        f.get();
+      }
+      pool.shutdown();
+      assertEquals(created.size(), new java.util.HashSet<>(created).size(), "ids unique");
+      assertEquals(deleted.size(), new java.util.HashSet<>(deleted).size(), "deleted once");
+      List<Long> left = new ArrayList<>(created);
+      left.removeAll(deleted);
+      left.sort(null);
+      assertEquals(left, engine.listSnapshots().stream().map(SnapshotInfo::id).toList());
+      for (long id : left) {
+        ByteBuf out = Unpooled.buffer(BLOCKS * 512);
+        engine.openSnapshot(id).read(0, BLOCKS, out);
+        out.release();
       }
       Invariants.assertHold(engine);
     }
