@@ -220,6 +220,50 @@ class SnapshotConcurrencyTest {
     }
   }
 
+  @Test
+  void aSnapshotReadsTheSameWhileNewerOnesComeAndGo() throws Exception {
+    try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
+      Volume v = engine.createVolume(new VolumeSpec("r", 256 * 512L * 64, 32 << 10, false));
+      byte[] model = EngineData.random(256 * 512 * 64, 21);
+      v.write(0, Unpooled.wrappedBuffer(model), false);
+      SnapshotInfo oldest = engine.createSnapshot("r", "oldest");
+      AtomicBoolean done = new AtomicBoolean();
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      // Readers of the oldest snapshot while newer snapshots take its preimages and, deleted,
+      // hand them back to it.
+      Future<Integer> reader = pool.submit(() -> {
+        int reads = 0;
+        Random rnd = new Random(5);
+        while (!done.get()) {
+          int lba = rnd.nextInt(model.length / 512 - 256);
+          ByteBuf out = Unpooled.buffer(256 * 512);
+          engine.openSnapshot(oldest.id()).read(lba, 256, out);
+          byte[] got = new byte[256 * 512];
+          out.readBytes(got);
+          out.release();
+          assertArrayEquals(java.util.Arrays.copyOfRange(model, lba * 512, lba * 512 + got.length),
+              got, "read " + reads + " at lba " + lba);
+          reads++;
+        }
+        return reads;
+      });
+      Random rnd = new Random(6);
+      List<Long> newer = new ArrayList<>();
+      for (int round = 0; round < 40; round++) {
+        newer.add(engine.createSnapshot("r", "newer").id());
+        byte[] d = EngineData.random(8 * (32 << 10), round);
+        v.write(rnd.nextInt(64 - 8) * 64L, Unpooled.wrappedBuffer(d), false);
+        if (newer.size() > 3 || rnd.nextBoolean()) {
+          engine.deleteSnapshot(newer.remove(rnd.nextInt(newer.size())));
+        }
+      }
+      done.set(true);
+      assertTrue(reader.get() > 0);
+      pool.shutdown();
+      Invariants.assertHold(engine);
+    }
+  }
+
   /**
    * The number of writer {@code w}'s first writes that the images hold: the last write seen,
    * checked to be a prefix (every block of the writer holds the state after exactly those).
