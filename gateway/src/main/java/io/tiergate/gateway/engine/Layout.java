@@ -311,24 +311,27 @@ final class Layout {
   }
 
   /**
-   * A restore in progress (version 1): the snapshot the volume goes back to, and the snapshot
-   * of its state before, taken in the same batch as this record.
+   * A restore in progress (version 1): the snapshot the volume goes back to, the snapshot of
+   * its state before (taken in the same batch as the first version of this record), and the
+   * chunk index below which the live map is restored already.
    */
-  record RestoreRecord(long volumeId, long snapshotId, long undoSnapshotId) {
+  record RestoreRecord(long volumeId, long snapshotId, long undoSnapshotId, long next) {
     byte[] encode() {
-      byte[] v = new byte[17];
+      byte[] v = new byte[25];
       v[0] = 1;
       Keys.putLong(v, 1, snapshotId);
       Keys.putLong(v, 9, undoSnapshotId);
+      Keys.putLong(v, 17, next);
       return v;
     }
 
     static RestoreRecord decode(byte[] key, byte[] v) {
-      if (v.length != 17 || v[0] != 1) {
+      if (v.length != 25 || v[0] != 1) {
         throw new EngineException(EngineException.Code.UNSUPPORTED_FORMAT,
             "unreadable restore record");
       }
-      return new RestoreRecord(Keys.getLong(key, 2), Keys.getLong(v, 1), Keys.getLong(v, 9));
+      return new RestoreRecord(Keys.getLong(key, 2), Keys.getLong(v, 1), Keys.getLong(v, 9),
+          Keys.getLong(v, 17));
     }
   }
 }

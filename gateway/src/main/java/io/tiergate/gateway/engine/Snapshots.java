@@ -49,8 +49,9 @@ import org.slf4j.LoggerFactory;
  * open where it stopped, and never drops a reference twice. A restore first takes a snapshot
  * of the current state and records itself in the same batch, then sets every index at which
  * the snapshot differs from the live map (the indices of the deltas from the snapshot on) to
- * the snapshot's entry, in batches of ordinary writes; repeating that is harmless, so a crash
- * re-runs it at the next open, before any volume is served.
+ * the snapshot's entry, in batches of ordinary writes, each followed by the record's new
+ * progress; a crash resumes from there at the next open, before any volume is served (redoing
+ * a batch is harmless).
  */
 final class Snapshots {
   private static final Logger log = LoggerFactory.getLogger(Snapshots.class);
@@ -114,7 +115,7 @@ final class Snapshots {
         log.info("resuming the restore of volume {} to snapshot {}",
             v == null ? r.volumeId() : v.info().name(), r.snapshotId());
         if (v != null && byId.containsKey(r.snapshotId())) {
-          runRestore(v, byId.get(r.snapshotId()));
+          runRestore(v, byId.get(r.snapshotId()), r);
         }
         try (KvBatch b = kv.newBatch()) {
           b.delete(Column.META, Layout.restoreKey(r.volumeId()));
@@ -484,15 +485,16 @@ final class Snapshots {
     lock.lock();
     try {
       List<Layout.SnapshotRecord> made;
+      Layout.RestoreRecord marker;
       try (KvBatch b = kv.newBatch()) {
         made = addSnapshots(b, List.of(v), "before restore to snapshot " + id, false);
-        b.put(Column.META, Layout.restoreKey(v.info().id()),
-            new Layout.RestoreRecord(v.info().id(), id, made.get(0).id()).encode());
+        marker = new Layout.RestoreRecord(v.info().id(), id, made.get(0).id(), 0);
+        b.put(Column.META, Layout.restoreKey(v.info().id()), marker.encode());
         kv.write(b, true);
       }
       batchDone();
       SnapshotInfo undo = installed(List.of(v), made).get(0);
-      runRestore(v, s);
+      runRestore(v, s, marker);
       try (KvBatch b = kv.newBatch()) {
         b.delete(Column.META, Layout.restoreKey(v.info().id()));
         kv.write(b, true);
@@ -505,13 +507,17 @@ final class Snapshots {
     }
   }
 
-  /** Sets the live entries where snapshot {@code s} differs; idempotent. */
-  private void runRestore(Volume v, Layout.SnapshotRecord s) {
+  /**
+   * Sets the live entries where snapshot {@code s} differs, from the marker's index on, and
+   * moves the marker after each batch (written after the batch, so never ahead of it).
+   * Idempotent: redoing a batch finds its entries equal already.
+   */
+  private void runRestore(Volume v, Layout.SnapshotRecord s, Layout.RestoreRecord marker) {
     long vol = v.info().id();
     long[] epochs = of(vol).stream().mapToLong(Layout.SnapshotRecord::epoch)
         .filter(e -> e >= s.epoch()).toArray();
     int group = engine.config().maxChunksPerBatch();
-    long next = 0;
+    long next = marker.next();
     while (true) {
       TreeSet<Long> found = new TreeSet<>();
       for (long e : epochs) {
@@ -537,8 +543,13 @@ final class Snapshots {
             : w.length == 0 ? Content.ABSENT : null;
       }
       engine.apply(v, idx, contents, idx.length, false, false);
-      batchDone();
       next = idx[idx.length - 1] + 1;
+      try (KvBatch b = kv.newBatch()) {
+        b.put(Column.META, Layout.restoreKey(vol), new Layout.RestoreRecord(vol, s.id(),
+            marker.undoSnapshotId(), next).encode());
+        kv.write(b, false);
+      }
+      batchDone();
     }
   }
 
