@@ -57,6 +57,8 @@ import org.slf4j.LoggerFactory;
  * <p>Space: counters of distinct chunks, their plaintext and stored bytes, and mapped chunks
  * per volume live in the meta family as merge counters updated in the same batch, so they are
  * exactly as durable as the data they count. The configured capacity limits stored chunk bytes.
+ *
+ * <p>Snapshots, clones and restores are {@link Snapshots}' work; this class only exposes them.
  */
 public final class BlockEngine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BlockEngine.class);
@@ -76,6 +78,8 @@ public final class BlockEngine implements AutoCloseable {
   private final ChunkCache chunkCache = new ChunkCache(CHUNK_CACHE_BYTES);
   private final StripedLocks idLocks = new StripedLocks(1024);
   private final Map<String, Volume> volumes = new ConcurrentHashMap<>();
+  private final Map<Long, Volume> volumesById = new ConcurrentHashMap<>();
+  private final Snapshots snapshots;
   private final Object adminLock = new Object();
   private final AtomicLong storedBytes = new AtomicLong();
   private final ChunkTierStore tierStore = new ChunkTierStore(this);
@@ -90,10 +94,13 @@ public final class BlockEngine implements AutoCloseable {
     this.config = config;
     this.heat = new HeatTracker(this, config.heatGranularityMillis());
     this.hasher = hashers.apply(kv);
+    this.snapshots = new Snapshots(this, kv);
     checkFormat();
     checkHasher();
     storedBytes.set(kv.counter(Layout.STORED_BYTES));
+    snapshots.load();
     loadVolumes();
+    snapshots.resume();
   }
 
   /**
@@ -149,6 +156,16 @@ public final class BlockEngine implements AutoCloseable {
         b.put(Column.META, Layout.META_FORMAT, f);
         kv.write(b, true);
       }
+    } else if (Keys.getInt(v, 0) == Layout.FORMAT_NO_SNAPSHOTS) {
+      // Every format 2 entry means the same in format 3: only the version changes.
+      byte[] f = new byte[4];
+      Keys.putInt(f, 0, Layout.FORMAT_VERSION);
+      log.info("upgrading the data format from {} to {}: snapshots", Layout.FORMAT_NO_SNAPSHOTS,
+          Layout.FORMAT_VERSION);
+      try (KvBatch b = kv.newBatch()) {
+        b.put(Column.META, Layout.META_FORMAT, f);
+        kv.write(b, true);
+      }
     } else if (Keys.getInt(v, 0) == Layout.FORMAT_NO_TIER_INDEX) {
       byte[] f = new byte[4];
       Keys.putInt(f, 0, Layout.FORMAT_VERSION);
@@ -187,7 +204,10 @@ public final class BlockEngine implements AutoCloseable {
         if (r.state() == Layout.VolumeState.DELETING) {
           deleting.add(r);
         } else {
-          volumes.put(r.info().name(), new Volume(this, r.info()));
+          Volume vol = new Volume(this, r.info(), r.origin(),
+              snapshots.epochsAtOpen(r.info().id(), r.origin() != 0));
+          volumes.put(r.info().name(), vol);
+          volumesById.put(r.info().id(), vol);
         }
       }
     }
@@ -202,6 +222,10 @@ public final class BlockEngine implements AutoCloseable {
 
   /** Creates a thin volume; nothing is allocated until it is written. */
   public Volume createVolume(VolumeSpec spec) {
+    return createVolume(spec, 0);
+  }
+
+  private Volume createVolume(VolumeSpec spec, long origin) {
     synchronized (adminLock) {
       ensureOpen();
       if (volumes.containsKey(spec.name())) {
@@ -214,13 +238,15 @@ public final class BlockEngine implements AutoCloseable {
       try (KvBatch b = kv.newBatch()) {
         b.add(Layout.NEXT_VOLUME_ID, 1);
         b.put(Column.VOLUMES, Layout.volumeKey(id, Layout.VOLUME_CONFIG),
-            new Layout.VolumeRecord(info, Layout.VolumeState.ACTIVE).encode());
+            new Layout.VolumeRecord(info, Layout.VolumeState.ACTIVE, origin).encode());
         kv.write(b, true);
       } catch (KvException e) {
         throw new EngineException(EngineException.Code.STORAGE, "cannot create volume", e);
       }
-      Volume v = new Volume(this, info);
+      Volume v = new Volume(this, info, origin,
+          new BlockMapChange.Epochs(0, 0, origin != 0));
       volumes.put(spec.name(), v);
+      volumesById.put(id, v);
       log.info("created volume {} ({} bytes, {} KiB chunks)", spec.name(), spec.sizeBytes(),
           spec.chunkSize() >> 10);
       return v;
@@ -242,7 +268,7 @@ public final class BlockEngine implements AutoCloseable {
           old.pinned(), old.uuid(), old.createdMillis());
       try (KvBatch b = kv.newBatch()) {
         b.put(Column.VOLUMES, Layout.volumeKey(old.id(), Layout.VOLUME_CONFIG),
-            new Layout.VolumeRecord(info, Layout.VolumeState.ACTIVE).encode());
+            new Layout.VolumeRecord(info, Layout.VolumeState.ACTIVE, v.origin()).encode());
         kv.write(b, true);
       }
       v.setInfo(info);
@@ -258,12 +284,18 @@ public final class BlockEngine implements AutoCloseable {
     synchronized (adminLock) {
       Volume v = volume(name);
       VolumeInfo info = v.info();
+      List<String> clones = snapshots.clonesOfVolume(info.id());
+      if (!clones.isEmpty()) {
+        throw new EngineException(EngineException.Code.SNAPSHOT_IN_USE,
+            "snapshots of volume " + name + " are the origins of clone(s) " + clones);
+      }
       try (KvBatch b = kv.newBatch()) {
         b.put(Column.VOLUMES, Layout.volumeKey(info.id(), Layout.VOLUME_CONFIG),
-            new Layout.VolumeRecord(info, Layout.VolumeState.DELETING).encode());
+            new Layout.VolumeRecord(info, Layout.VolumeState.DELETING, v.origin()).encode());
         kv.write(b, true);
       }
       volumes.remove(name);
+      volumesById.remove(info.id());
       v.markDeleted();
       purge(info);
       log.info("deleted volume {}", name);
@@ -271,12 +303,16 @@ public final class BlockEngine implements AutoCloseable {
   }
 
   private void purge(VolumeInfo info) {
+    snapshots.purge(info);
+    // Its own entries only (a clone's hole markers too): no snapshot, no origin any more.
     Volume tmp = new Volume(this, info);
     tmp.releaseChunks(0, info.chunkCount());
     try (KvBatch b = kv.newBatch()) {
       b.delete(Column.VOLUMES, Layout.volumeKey(info.id(), Layout.VOLUME_CONFIG));
       b.delete(Column.VOLUMES, Layout.volumeKey(info.id(), Layout.VOLUME_RESERVATIONS));
       b.delete(Column.META, Layout.volumeCounterKey(info.id(), Layout.VOL_MAPPED));
+      b.delete(Column.META, Layout.volumeCounterKey(info.id(), Layout.VOL_EPOCH));
+      b.delete(Column.META, Layout.restoreKey(info.id()));
       kv.write(b, true);
     }
   }
@@ -299,6 +335,97 @@ public final class BlockEngine implements AutoCloseable {
   /** The volume called {@code name}, or null. */
   public Volume findVolume(String name) {
     return volumes.get(name);
+  }
+
+  Volume volumeById(long id) {
+    return volumesById.get(id);
+  }
+
+  Snapshots snapshots() {
+    return snapshots;
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /**
+   * Takes a local snapshot of one volume, or of several at one instant (a consistency group):
+   * every write acknowledged before this call is in it, none acknowledged after it returns.
+   * O(1) whatever the volumes' sizes. Returns the snapshots in volume-id order.
+   */
+  public List<SnapshotInfo> createSnapshot(List<String> volumeNames, String description,
+      boolean policy) {
+    synchronized (adminLock) {
+      ensureOpen();
+      List<Volume> vs = new ArrayList<>();
+      for (String n : volumeNames) {
+        vs.add(volume(n));
+      }
+      return snapshots.create(vs, description, policy);
+    }
+  }
+
+  /** A manual snapshot of one volume. */
+  public SnapshotInfo createSnapshot(String volumeName, String description) {
+    return createSnapshot(List.of(volumeName), description, false).get(0);
+  }
+
+  /** Every snapshot, by id. */
+  public List<SnapshotInfo> listSnapshots() {
+    return snapshots.list(0);
+  }
+
+  /** The snapshots of volume {@code name}, by id (oldest first). */
+  public List<SnapshotInfo> listSnapshots(String name) {
+    return snapshots.list(volume(name).info().id());
+  }
+
+  /** Snapshot {@code id}. */
+  public SnapshotInfo snapshot(long id) {
+    return snapshots.info(snapshots.record(id));
+  }
+
+  /** What snapshot {@code id} holds apart from the live volume (scans its delta). */
+  public SnapshotSpace snapshotSpace(long id) {
+    return snapshots.space(id);
+  }
+
+  /** A read-only view of snapshot {@code id}'s content. */
+  public SnapshotImage openSnapshot(long id) {
+    Layout.SnapshotRecord r = snapshots.record(id);
+    return new SnapshotImage(volumeById(r.volumeId()), snapshots.info(r), snapshots);
+  }
+
+  /**
+   * Deletes snapshot {@code id}, releasing what only it referred to; refused with {@code
+   * SNAPSHOT_IN_USE} while a clone has it as origin. Crash-safe: resumed at the next open.
+   */
+  public void deleteSnapshot(long id) {
+    synchronized (adminLock) {
+      ensureOpen();
+      snapshots.delete(id, false);
+    }
+  }
+
+  /** A new writable volume {@code name} whose content is snapshot {@code id}'s; O(1). */
+  public Volume cloneSnapshot(long id, String name) {
+    synchronized (adminLock) {
+      ensureOpen();
+      Layout.SnapshotRecord r = snapshots.record(id);
+      VolumeInfo o = volumeById(r.volumeId()).info();
+      return createVolume(new VolumeSpec(name, o.sizeBytes(), o.chunkSize(), o.pinned()), id);
+    }
+  }
+
+  /**
+   * Puts volume {@code name} back to snapshot {@code id} of it, after taking a snapshot of its
+   * current state (returned, so that the restore can be undone). Writes to the volume wait
+   * until it is done; a crash half-way completes it at the next open.
+   */
+  public SnapshotInfo restoreVolume(String name, long id) {
+    synchronized (adminLock) {
+      ensureOpen();
+      return snapshots.restore(volume(name), id);
+    }
   }
 
   /** Space figures of the whole appliance (exact). */
@@ -335,8 +462,8 @@ public final class BlockEngine implements AutoCloseable {
     try (KvSnapshot snap = kv.snapshot(); KvIterator it = snap.scan(Column.BLOCKMAP, from, to)) {
       for (; ; it.next()) {
         boolean valid = it.valid();
-        if (valid) {
-          byte[] id = it.value();
+        byte[] id = valid ? Layout.chunkId(it.value()) : null;
+        if (id != null) {
           ids.add(id);
           distinct.add(id);
           if (exact != null) {
@@ -424,8 +551,14 @@ public final class BlockEngine implements AutoCloseable {
 
   // ---------------------------------------------------------------- chunk store
 
-  /** A chunk image ready to be mapped: its ID, and its stored form once encoded. */
+  /**
+   * A chunk image ready to be mapped: its ID, and its stored form once encoded. A content
+   * without image ({@code plain} null) names a chunk that is stored already.
+   */
   static final class Content {
+    /** No block-map entry at all: a clone reads its origin there. */
+    static final Content ABSENT = new Content(null, 0, 0, null);
+
     final byte[] plain;
     final int off;
     final int len;
@@ -519,7 +652,8 @@ public final class BlockEngine implements AutoCloseable {
         ahead.add(ids.get(i));
       }
     }
-    for (byte[] id : view.multiGet(Column.BLOCKMAP, more)) {
+    for (byte[] entry : view.multiGet(Column.BLOCKMAP, more)) {
+      byte[] id = Layout.chunkId(entry);
       if (id != null) {
         ahead.add(id);
       }
@@ -638,11 +772,14 @@ public final class BlockEngine implements AutoCloseable {
   }
 
   /**
-   * Maps chunks {@code indices[0..n)} of {@code volume} to {@code contents} (null = hole) in one
-   * atomic batch. The caller holds the block locks of all these chunks.
+   * Maps chunks {@code indices[0..n)} of {@code vol} to {@code contents} (null = hole) in one
+   * atomic batch. The caller holds the volume's map lock (shared, or exclusively) and the block
+   * locks of all these chunks; with {@code reclaim}, room is made first for new chunks.
    */
-  void apply(VolumeInfo volume, long[] indices, Content[] contents, int n, boolean sync) {
-    SpaceReclaimer r = reclaimer;
+  void apply(Volume vol, long[] indices, Content[] contents, int n, boolean sync,
+      boolean reclaim) {
+    VolumeInfo volume = vol.info();
+    SpaceReclaimer r = reclaim ? reclaimer : null;
     if (r != null) {
       // Room is made before any chunk lock is taken: eviction takes chunk locks itself.
       long need = storedBytes.get() + (long) n * volume.chunkSize() - config.capacityBytes();
@@ -650,7 +787,8 @@ public final class BlockEngine implements AutoCloseable {
         r.reclaim(need);
       }
     }
-    BlockMapChange change = BlockMapChange.compute(kv, volume, indices, contents, n);
+    BlockMapChange change = BlockMapChange.compute(kv, volume, indices, contents, n,
+        vol.epochs());
     if (change.isEmpty()) {
       if (sync) {
         kv.sync();
@@ -671,6 +809,27 @@ public final class BlockEngine implements AutoCloseable {
             "local capacity limit reached");
       }
       kv.write(batch, sync);
+      storedBytes.addAndGet(change.storedBytesDelta());
+    } finally {
+      idLocks.unlockAll(locked);
+    }
+  }
+
+  /**
+   * Writes {@code batch} (block-map moves and deletions) with one dropped reference to each of
+   * {@code ids}, under their chunk-ID locks.
+   */
+  void commitReferenceDrops(VolumeInfo volume, List<byte[]> ids, KvBatch batch) {
+    BlockMapChange change = BlockMapChange.dropReferences(volume, ids);
+    List<byte[]> locking = change.chunkIds();
+    int[] stripes = new int[locking.size()];
+    for (int i = 0; i < stripes.length; i++) {
+      stripes[i] = idLocks.stripe(locking.get(i));
+    }
+    int[] locked = idLocks.lockAll(stripes);
+    try {
+      change.writeTo(kv, batch, System.currentTimeMillis());
+      kv.write(batch, false);
       storedBytes.addAndGet(change.storedBytesDelta());
     } finally {
       idLocks.unlockAll(locked);

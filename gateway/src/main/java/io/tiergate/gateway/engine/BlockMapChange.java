@@ -23,33 +23,64 @@ import java.util.Map;
  * block-map entries and the space counters. The caller holds the block locks of the command's
  * chunks throughout, and the chunk-ID locks of {@link #chunkIds()} around {@code writeTo}, so
  * the records read there cannot change before the batch is written.
+ *
+ * <p>Snapshots: new live entries carry the volume's current birth epoch. When the volume has a
+ * snapshot, an entry its newest snapshot still sees (born before that snapshot's epoch, or
+ * no entry at all when that snapshot's delta has none at the index either) is not dropped
+ * but moved as the preimage into that snapshot's delta, in the same batch, with its
+ * reference: the chunk's refcount does not change. A clone writes a hole as a hole marker, so
+ * that its origin's data stays hidden there.
  */
 final class BlockMapChange {
+  /** Where the volume stands in its snapshots' write order; see {@link Volume#epochs()}. */
+  record Epochs(long birth, long newest, boolean isClone) {
+    static final Epochs NONE = new Epochs(0, 0, false);
+  }
+
   private final VolumeInfo volume;
   private final List<byte[]> keys;
-  private final Content[] contents;
+  private final byte[][] values;
   private final boolean[] changed;
   private final List<RefDelta> deltas;
   private final long mappedDelta;
+  private final byte[][] preimages;
+  private final long newest;
+  private final long[] indices;
+  private final boolean anyChange;
 
   /** Bytes of the local store the batch adds (new chunks and pinned chunks brought home). */
   private long newStored;
   /** Net change of the local store's bytes, which the engine mirrors in memory. */
   private long storedDelta;
 
-  private BlockMapChange(VolumeInfo volume, List<byte[]> keys, Content[] contents,
-      boolean[] changed, List<RefDelta> deltas, long mappedDelta) {
+  private BlockMapChange(VolumeInfo volume, List<byte[]> keys, byte[][] values,
+      boolean[] changed, List<RefDelta> deltas, long mappedDelta, byte[][] preimages,
+      long newest, long[] indices, boolean anyChange) {
     this.volume = volume;
     this.keys = keys;
-    this.contents = contents;
+    this.values = values;
     this.changed = changed;
     this.deltas = deltas;
     this.mappedDelta = mappedDelta;
+    this.preimages = preimages;
+    this.newest = newest;
+    this.indices = indices;
+    this.anyChange = anyChange;
   }
 
   /** The change that maps chunks {@code indices[0..n)} to {@code contents} (null: a hole). */
   static BlockMapChange compute(KvView kv, VolumeInfo volume, long[] indices,
       Content[] contents, int n) {
+    return compute(kv, volume, indices, contents, n, Epochs.NONE);
+  }
+
+  /**
+   * The change that maps chunks {@code indices[0..n)} to {@code contents} (null: a hole;
+   * {@link Content#ABSENT}: no entry, so that a clone reads its origin there again), keeping
+   * what the newest snapshot of {@code epochs} sees.
+   */
+  static BlockMapChange compute(KvView kv, VolumeInfo volume, long[] indices,
+      Content[] contents, int n, Epochs epochs) {
     List<byte[]> keys = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       keys.add(Layout.blockKey(volume.id(), Layout.LIVE_EPOCH, indices[i]));
@@ -58,18 +89,48 @@ final class BlockMapChange {
     Map<ByteBuffer, RefDelta> deltas = new LinkedHashMap<>();
     long mappedDelta = 0;
     boolean[] changed = new boolean[n];
+    byte[][] values = new byte[n][];
+    byte[][] preimages = null;
+    List<Integer> unknown = null;
+    boolean anyChange = false;
     for (int i = 0; i < n; i++) {
       byte[] o = old.get(i);
+      byte[] oid = Layout.chunkId(o);
       Content c = contents[i];
-      if (o == null ? c == null : c != null && Arrays.equals(o, c.id)) {
+      boolean absent = c == Content.ABSENT;
+      byte[] nid = c == null || absent ? null : c.id;
+      boolean marker = nid == null && !absent && epochs.isClone();
+      boolean same = nid != null ? oid != null && Arrays.equals(oid, nid)
+          : marker ? o != null && oid == null : o == null;
+      if (same) {
         continue;
       }
       changed[i] = true;
-      if (o != null) {
-        deltas.computeIfAbsent(ByteBuffer.wrap(o), k -> new RefDelta(o)).refs--;
+      anyChange = true;
+      values[i] = nid != null || marker ? Layout.liveValue(nid, epochs.birth()) : null;
+      boolean moved = false;
+      if (epochs.newest() > 0) {
+        if (o == null) {
+          // No entry: the newest snapshot sees "nothing here" unless its delta says otherwise.
+          if (unknown == null) {
+            unknown = new ArrayList<>();
+          }
+          unknown.add(i);
+        } else if (Layout.birth(o) < epochs.newest()) {
+          if (preimages == null) {
+            preimages = new byte[n][];
+          }
+          preimages[i] = Layout.preimage(o);
+          moved = oid != null;
+        }
+      }
+      if (oid != null) {
+        if (!moved) {
+          deltas.computeIfAbsent(ByteBuffer.wrap(oid), k -> new RefDelta(oid)).refs--;
+        }
         mappedDelta--;
       }
-      if (c != null) {
+      if (nid != null) {
         RefDelta d = deltas.computeIfAbsent(ByteBuffer.wrap(c.id), k -> new RefDelta(c.id));
         d.refs++;
         d.content = c;
@@ -79,13 +140,42 @@ final class BlockMapChange {
         mappedDelta++;
       }
     }
-    return new BlockMapChange(volume, keys, contents, changed,
-        new ArrayList<>(deltas.values()), mappedDelta);
+    if (unknown != null) {
+      List<byte[]> dk = new ArrayList<>(unknown.size());
+      for (int i : unknown) {
+        dk.add(Layout.blockKey(volume.id(), epochs.newest(), indices[i]));
+      }
+      List<byte[]> have = kv.multiGet(Column.BLOCKMAP, dk);
+      for (int k = 0; k < unknown.size(); k++) {
+        if (have.get(k) == null) {
+          if (preimages == null) {
+            preimages = new byte[n][];
+          }
+          preimages[unknown.get(k)] = Layout.DELTA_ABSENT;
+        }
+      }
+    }
+    return new BlockMapChange(volume, keys, values, changed,
+        new ArrayList<>(deltas.values()), mappedDelta, preimages, epochs.newest(), indices,
+        anyChange);
+  }
+
+  /**
+   * A change of references only: one reference to each of {@code ids} dropped (repeats count),
+   * for entries leaving the block map by other means (a snapshot delta being deleted).
+   */
+  static BlockMapChange dropReferences(VolumeInfo volume, List<byte[]> ids) {
+    Map<ByteBuffer, RefDelta> deltas = new LinkedHashMap<>();
+    for (byte[] id : ids) {
+      deltas.computeIfAbsent(ByteBuffer.wrap(id), k -> new RefDelta(id)).refs--;
+    }
+    return new BlockMapChange(volume, List.of(), new byte[0][], new boolean[0],
+        new ArrayList<>(deltas.values()), 0, null, 0, new long[0], !deltas.isEmpty());
   }
 
   /** True when every entry already maps what the command writes. */
   boolean isEmpty() {
-    return deltas.isEmpty();
+    return !anyChange;
   }
 
   /** The chunks whose records {@link #writeTo} reads and changes: the ones to lock. */
@@ -130,10 +220,14 @@ final class BlockMapChange {
       if (!changed[i]) {
         continue;
       }
-      if (contents[i] == null) {
+      if (values[i] == null) {
         batch.delete(Column.BLOCKMAP, keys.get(i));
       } else {
-        batch.put(Column.BLOCKMAP, keys.get(i), contents[i].id);
+        batch.put(Column.BLOCKMAP, keys.get(i), values[i]);
+      }
+      if (preimages != null && preimages[i] != null) {
+        batch.put(Column.BLOCKMAP, Layout.blockKey(volume.id(), newest, indices[i]),
+            preimages[i]);
       }
     }
     batch.add(Layout.UNIQUE_BYTES, uniqueDelta);
@@ -154,7 +248,7 @@ final class BlockMapChange {
 
   /** A chunk seen for the first time: its bytes and a dirty record. Returns its plain length. */
   private long addChunk(KvBatch batch, RefDelta d, long now) {
-    if (d.refs < 0 || d.content == null) {
+    if (d.refs < 0 || d.content == null || d.content.plain == null) {
       throw new BlockDeviceException(BlockDeviceException.Kind.WRITE_ERROR,
           "block map references a chunk that has no record");
     }
@@ -199,7 +293,7 @@ final class BlockMapChange {
     if (d.refs > 0) {
       next = next.withLocality(volume.id(), d.index);
     }
-    if (pinnedRefs > 0 && !rec.local() && d.content != null) {
+    if (pinnedRefs > 0 && !rec.local() && d.content != null && d.content.plain != null) {
       // A pinned volume never depends on the cloud: bring the evicted bytes back home.
       batch.put(Column.CHUNKDATA, d.id, d.content.encoded());
       next = next.withState(ChunkRecord.CLEAN);

@@ -1,7 +1,8 @@
 package io.tiergate.gateway.engine;
 
 /**
- * A failed administrative operation of the engine (create, delete, grow, open), with a code an
+ * A failed administrative operation of the engine (create, delete, grow, open,
+ * snapshot, clone, restore), with a code an
  * admin API can map to a status. I/O failures on a volume are {@code BlockDeviceException}s.
  */
 public final class EngineException extends RuntimeException {
@@ -16,6 +17,10 @@ public final class EngineException extends RuntimeException {
     INVALID_ARGUMENT,
     /** The data directory holds a format this version cannot read. */
     UNSUPPORTED_FORMAT,
+    /** No snapshot has that id. */
+    NO_SUCH_SNAPSHOT,
+    /** The snapshot is the origin of a clone, or its volume's snapshots are. */
+    SNAPSHOT_IN_USE,
     /** The store failed. */
     STORAGE
   }

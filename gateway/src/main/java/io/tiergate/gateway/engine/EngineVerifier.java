@@ -16,8 +16,14 @@ import java.util.Map;
  * Checks the engine's on-disk invariants on a consistent snapshot, like a file-system check:
  *
  * <ul>
- *   <li>every block-map entry belongs to an existing volume and lies inside it;
- *   <li>every chunk's refcount equals the number of block-map entries naming it;
+ *   <li>every block-map entry belongs to an existing volume and lies inside it; a live entry
+ *       is born no later than its volume's last snapshot epoch, and hole markers are only in
+ *       clones; every delta entry belongs to an existing snapshot of its volume (none is left
+ *       behind by a deleted one);
+ *   <li>every chunk's refcount equals the number of block-map entries naming it: live entries
+ *       and snapshot deltas;
+ *   <li>snapshots: no deletion or restore left unfinished, epochs within the volume's last
+ *       epoch, every clone's origin exists;
  *   <li>no orphans: every chunk record is referenced and has its bytes, and every stored chunk
  *       has a record;
  *   <li>stored chunks decode, their header agrees with the record, and (deep check) their
@@ -25,7 +31,8 @@ import java.util.Map;
  *   <li>the space counters equal the sums they stand for (stored bytes: local chunks only);
  *   <li>chunk states: a dirty chunk has local bytes and no cloud location, a clean one both, an
  *       evicted one only a cloud location, in a pack that exists and is not dead;
- *   <li>every chunk's pinned refs equal the block-map entries of pinned volumes naming it, and
+ *   <li>every chunk's pinned refs equal the block-map entries (live and deltas) of pinned
+ *       volumes naming it, and
  *       no chunk a pinned volume references is evicted;
  *   <li>each pack's live counter equals the sealed bytes of the chunks located in it;
  *   <li>the tiering index is exactly what the chunk records imply (see {@link TierIndex}):
@@ -44,10 +51,48 @@ public final class EngineVerifier {
     List<String> problems = new ArrayList<>();
     Map<ByteBuffer, long[]> refs = new HashMap<>();
     Map<Long, VolumeInfo> vols = new HashMap<>();
+    Map<Long, Long> origins = new HashMap<>();
     for (VolumeInfo v : engine.listVolumes()) {
       vols.put(v.id(), v);
+      origins.put(v.id(), engine.volume(v.name()).origin());
     }
+    Map<Long, java.util.Set<Long>> epochs = new HashMap<>();
+    java.util.Set<Long> snapshotIds = new java.util.HashSet<>();
     try (KvSnapshot snap = engine.store().snapshot()) {
+      try (KvIterator it = snap.scan(Column.VOLUMES, new byte[0], null)) {
+        for (; it.valid(); it.next()) {
+          byte[] k = it.key();
+          if (k.length != 17 || k[8] != Layout.VOLUME_SNAPSHOT) {
+            continue;
+          }
+          Layout.SnapshotRecord r = Layout.SnapshotRecord.decode(k, it.value());
+          snapshotIds.add(r.id());
+          if (!vols.containsKey(r.volumeId())) {
+            problem(problems, "snapshot " + r.id() + " of unknown volume " + r.volumeId());
+            continue;
+          }
+          epochs.computeIfAbsent(r.volumeId(), x -> new java.util.HashSet<>()).add(r.epoch());
+          if (r.state() != Layout.SnapshotState.ACTIVE) {
+            problem(problems, "snapshot " + r.id() + " is still being deleted");
+          }
+          if (r.epoch() <= 0 || r.epoch() > snap.counter(
+              Layout.volumeCounterKey(r.volumeId(), Layout.VOL_EPOCH))) {
+            problem(problems, "snapshot " + r.id() + " has epoch " + r.epoch()
+                + " beyond its volume's last epoch");
+          }
+        }
+      }
+      try (KvIterator it = snap.scanPrefix(Column.META, "r/".getBytes())) {
+        for (; it.valid(); it.next()) {
+          problem(problems, "restore of volume " + Keys.getLong(it.key(), 2) + " unfinished");
+        }
+      }
+      for (Map.Entry<Long, Long> o : origins.entrySet()) {
+        if (o.getValue() != 0 && !snapshotIds.contains(o.getValue())) {
+          problem(problems, "clone " + vols.get(o.getKey()).name() + " has lost its origin "
+              + "snapshot " + o.getValue());
+        }
+      }
       Map<Long, Long> mapped = new HashMap<>();
       Map<ByteBuffer, long[]> pinnedRefs = new HashMap<>();
       try (KvIterator it = snap.scan(Column.BLOCKMAP, new byte[0], null)) {
@@ -59,15 +104,42 @@ public final class EngineVerifier {
             problem(problems, "block map entry of unknown volume " + vol);
             continue;
           }
-          if (Layout.blockKeyEpoch(k) != Layout.LIVE_EPOCH
-              || Layout.blockKeyIndex(k) >= v.chunkCount()) {
+          long epoch = Layout.blockKeyEpoch(k);
+          byte[] value = it.value();
+          if (Layout.blockKeyIndex(k) >= v.chunkCount()) {
             problem(problems, "block map entry outside volume " + v.name());
           }
-          refs.computeIfAbsent(ByteBuffer.wrap(it.value()), x -> new long[1])[0]++;
-          if (v.pinned()) {
-            pinnedRefs.computeIfAbsent(ByteBuffer.wrap(it.value()), x -> new long[1])[0]++;
+          boolean clone = origins.getOrDefault(vol, 0L) != 0;
+          if (epoch == Layout.LIVE_EPOCH) {
+            if (value.length != 32 && value.length != 40 && (value.length != 8 || !clone)) {
+              problem(problems, "live entry of " + value.length + " bytes in " + v.name());
+              continue;
+            }
+            if (Layout.birth(value) > snap.counter(
+                Layout.volumeCounterKey(vol, Layout.VOL_EPOCH))) {
+              problem(problems, "live entry of " + v.name() + " born after its last epoch");
+            }
+          } else {
+            if (!epochs.getOrDefault(vol, java.util.Set.of()).contains(epoch)) {
+              problem(problems, "delta entry of " + v.name() + " left by a deleted snapshot "
+                  + "(epoch " + epoch + ")");
+            }
+            if (value.length != 0 && value.length != 32 && (value.length != 1 || !clone)) {
+              problem(problems, "delta entry of " + value.length + " bytes in " + v.name());
+              continue;
+            }
           }
-          mapped.merge(vol, 1L, Long::sum);
+          byte[] cid = Layout.chunkId(value);
+          if (cid == null) {
+            continue;
+          }
+          refs.computeIfAbsent(ByteBuffer.wrap(cid), x -> new long[1])[0]++;
+          if (v.pinned()) {
+            pinnedRefs.computeIfAbsent(ByteBuffer.wrap(cid), x -> new long[1])[0]++;
+          }
+          if (epoch == Layout.LIVE_EPOCH) {
+            mapped.merge(vol, 1L, Long::sum);
+          }
         }
       }
       for (VolumeInfo v : vols.values()) {

@@ -13,6 +13,10 @@ import io.tiergate.iscsi.spi.BlockDeviceException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 
 /**
  * One thin, deduplicated volume of a {@link BlockEngine}, as an iSCSI {@link BlockDevice} with
@@ -28,6 +32,11 @@ import java.util.List;
  * <p>Reads take no lock: they read a store snapshot, consistent across the chunks of the
  * command. The handle stays valid while the engine is open and the volume exists; closing it
  * (the SPI's {@link #close()}) does nothing, the engine owns it.
+ *
+ * <p>Snapshots: every write holds the volume's map lock shared, taken before its block locks,
+ * so that a snapshot (which takes it exclusively) falls between two writes; see {@link
+ * Snapshots}. A clone ({@link #origin()} set) reads its origin snapshot wherever its own map
+ * has no entry, and keeps hole markers where it was zeroed over its origin's data.
  */
 public final class Volume implements BlockDevice {
   /** Logical block size of every volume. */
@@ -37,11 +46,37 @@ public final class Volume implements BlockDevice {
   private final KvStore kv;
   private volatile VolumeInfo info;
   private volatile String unavailable;
+  private final long origin;
+  private final ReentrantReadWriteLock mapLock = new ReentrantReadWriteLock();
+  private volatile BlockMapChange.Epochs epochs;
 
   Volume(BlockEngine engine, VolumeInfo info) {
+    this(engine, info, 0, BlockMapChange.Epochs.NONE);
+  }
+
+  Volume(BlockEngine engine, VolumeInfo info, long origin, BlockMapChange.Epochs epochs) {
     this.engine = engine;
     this.kv = engine.store();
     this.info = info;
+    this.origin = origin;
+    this.epochs = epochs;
+  }
+
+  /** The snapshot this volume was cloned from, or 0. */
+  public long origin() {
+    return origin;
+  }
+
+  ReentrantReadWriteLock mapLock() {
+    return mapLock;
+  }
+
+  BlockMapChange.Epochs epochs() {
+    return epochs;
+  }
+
+  void setEpochs(BlockMapChange.Epochs e) {
+    epochs = e;
   }
 
   /** The volume's configuration. */
@@ -100,21 +135,48 @@ public final class Volume implements BlockDevice {
 
   @Override
   public void read(long lba, int blocks, ByteBuf out) {
+    if (origin != 0) {
+      readVia(lba, blocks, out, () -> engine.snapshots().liveSource(this));
+      return;
+    }
     VolumeInfo i = check(lba, blocks);
     if (blocks == 0) {
       return;
     }
     try (KvSnapshot snap = kv.snapshot()) {
-      readRange(snap, i, lba * BLOCK_SIZE, (long) blocks * BLOCK_SIZE, new Sink() {
-        @Override
-        public void data(byte[] b, int off, int len) {
-          out.writeBytes(b, off, len);
-        }
+      readRange(snap, null, i, lba * BLOCK_SIZE, (long) blocks * BLOCK_SIZE, bufferSink(out));
+    } catch (KvException e) {
+      throw BlockEngine.ioError(e, false);
+    }
+  }
 
-        @Override
-        public void zeros(int len) {
-          out.writeZero(len);
-        }
+  private static Sink bufferSink(ByteBuf out) {
+    return new Sink() {
+      @Override
+      public void data(byte[] b, int off, int len) {
+        out.writeBytes(b, off, len);
+      }
+
+      @Override
+      public void zeros(int len) {
+        out.writeZero(len);
+      }
+    };
+  }
+
+  /**
+   * Reads through the block map {@code source} gives (a snapshot of this volume, or this
+   * clone's live map with its origin), on a store snapshot consistent with it.
+   */
+  void readVia(long lba, int blocks, ByteBuf out, Supplier<SnapshotReader.Source> source) {
+    VolumeInfo i = check(lba, blocks);
+    if (blocks == 0) {
+      return;
+    }
+    try {
+      engine.snapshots().read(source, (snap, src) -> {
+        readRange(snap, src, i, lba * BLOCK_SIZE, (long) blocks * BLOCK_SIZE, bufferSink(out));
+        return null;
       });
     } catch (KvException e) {
       throw BlockEngine.ioError(e, false);
@@ -128,18 +190,43 @@ public final class Volume implements BlockDevice {
     void zeros(int len);
   }
 
-  private void readRange(KvView view, VolumeInfo i, long start, long len, Sink sink) {
+  /** The chunk IDs at {@code [g, g + n)}: the live map, or {@code src} when it is not null. */
+  private static List<byte[]> chunkIds(KvView view, SnapshotReader.Source src, VolumeInfo i,
+      long g, int n) {
+    if (src != null) {
+      long[] idx = new long[n];
+      for (int k = 0; k < n; k++) {
+        idx[k] = g + k;
+      }
+      return Arrays.asList(SnapshotReader.resolve(view, src, idx, n));
+    }
+    List<byte[]> keys = new ArrayList<>(n);
+    for (int k = 0; k < n; k++) {
+      keys.add(Layout.blockKey(i.id(), Layout.LIVE_EPOCH, g + k));
+    }
+    List<byte[]> ids = view.multiGet(Column.BLOCKMAP, keys);
+    for (int k = 0; k < n; k++) {
+      byte[] v = ids.get(k);
+      if (v != null && v.length != 32) {
+        ids = new ArrayList<>(ids);
+        for (int m = k; m < n; m++) {
+          ids.set(m, Layout.chunkId(ids.get(m)));
+        }
+        break;
+      }
+    }
+    return ids;
+  }
+
+  private void readRange(KvView view, SnapshotReader.Source src, VolumeInfo i, long start,
+      long len, Sink sink) {
     int cs = i.chunkSize();
     long first = start / cs;
     long last = (start + len - 1) / cs;
     int group = engine.config().maxChunksPerBatch();
     for (long g = first; g <= last; g += group) {
       int n = (int) Math.min(group, last + 1 - g);
-      List<byte[]> keys = new ArrayList<>(n);
-      for (int k = 0; k < n; k++) {
-        keys.add(Layout.blockKey(i.id(), Layout.LIVE_EPOCH, g + k));
-      }
-      List<byte[]> ids = view.multiGet(Column.BLOCKMAP, keys);
+      List<byte[]> ids = chunkIds(view, src, i, g, n);
       ChunkCache cache = engine.chunkCache();
       byte[][] cached = new byte[n][];
       List<byte[]> missing = new ArrayList<>(n);
@@ -194,7 +281,21 @@ public final class Volume implements BlockDevice {
 
   /** The current image of one chunk, for a caller holding its block lock. */
   private void readChunkLocked(VolumeInfo i, long index, byte[] image) {
-    byte[] id = kv.get(Column.BLOCKMAP, Layout.blockKey(i.id(), Layout.LIVE_EPOCH, index));
+    byte[] raw = kv.get(Column.BLOCKMAP, Layout.blockKey(i.id(), Layout.LIVE_EPOCH, index));
+    byte[] id = Layout.chunkId(raw);
+    if (raw == null && origin != 0) {
+      // Nothing of its own here: the clone's origin, read consistently with its deltas.
+      engine.snapshots().read(() -> engine.snapshots().liveSource(this), (snap, src) -> {
+        byte[] oid = SnapshotReader.resolve(snap, src, new long[] {index}, 1)[0];
+        if (oid == null) {
+          Arrays.fill(image, (byte) 0);
+        } else {
+          decode(engine.fetch(snap, List.of(oid)).get(0), image);
+        }
+        return null;
+      });
+      return;
+    }
     if (id == null) {
       Arrays.fill(image, (byte) 0);
       return;
@@ -258,6 +359,10 @@ public final class Volume implements BlockDevice {
       int n = (int) Math.min(group, last + 1 - g);
       long[] idx = new long[n];
       BlockEngine.Content[] contents = new BlockEngine.Content[n];
+      Lock shared = locksHeld ? null : mapLock.readLock();
+      if (shared != null) {
+        shared.lock();
+      }
       int[] locked = locksHeld ? null : lockChunks(i, g, n);
       try {
         for (int k = 0; k < n; k++) {
@@ -281,10 +386,13 @@ public final class Volume implements BlockDevice {
             sameKnown = true;
           }
         }
-        engine.apply(i, idx, contents, n, sync && g + group > last);
+        engine.apply(this, idx, contents, n, sync && g + group > last, true);
       } finally {
         if (locked != null) {
           engine.blockLocks().unlockAll(locked);
+        }
+        if (shared != null) {
+          shared.unlock();
         }
       }
     }
@@ -345,33 +453,50 @@ public final class Volume implements BlockDevice {
     }
   }
 
-  /** Turns chunks {@code [from, to)} into holes, visiting only those that are mapped. */
+  /**
+   * Turns chunks {@code [from, to)} into holes, visiting only those that are mapped: in its
+   * own map, and for a clone also in its origin's (where it needs hole markers).
+   */
   void releaseChunks(long from, long to) {
     VolumeInfo i = info;
     int group = engine.config().maxChunksPerBatch();
-    byte[] end = Layout.blockKey(i.id(), Layout.LIVE_EPOCH, to);
+    List<long[]> ranges = new ArrayList<>();
+    ranges.add(new long[] {i.id(), Layout.LIVE_EPOCH});
+    for (SnapshotReader.Source s = origin == 0 ? null : engine.snapshots().liveSource(this)
+        .origin(); s != null; s = s.origin()) {
+      for (long e : s.epochs()) {
+        ranges.add(new long[] {s.volumeId(), e});
+      }
+      ranges.add(new long[] {s.volumeId(), Layout.LIVE_EPOCH});
+    }
     long next = from;
     while (next < to) {
-      long[] idx = new long[group];
-      int n = 0;
-      try (KvIterator it = kv.scan(Column.BLOCKMAP,
-          Layout.blockKey(i.id(), Layout.LIVE_EPOCH, next), end)) {
-        for (; it.valid() && n < group; it.next()) {
-          idx[n++] = Layout.blockKeyIndex(it.key());
+      TreeSet<Long> found = new TreeSet<>();
+      for (long[] r : ranges) {
+        try (KvIterator it = kv.scan(Column.BLOCKMAP, Layout.blockKey(r[0], r[1], next),
+            Layout.blockKey(r[0], r[1], to))) {
+          for (int k = 0; it.valid() && k < group; it.next(), k++) {
+            found.add(Layout.blockKeyIndex(it.key()));
+          }
         }
       }
-      if (n == 0) {
+      if (found.isEmpty()) {
         return;
       }
+      long[] idx = found.stream().limit(group).mapToLong(Long::longValue).toArray();
+      int n = idx.length;
       int[] stripes = new int[n];
       for (int k = 0; k < n; k++) {
         stripes[k] = engine.blockLocks().stripe(i.id(), idx[k]);
       }
+      Lock shared = mapLock.readLock();
+      shared.lock();
       int[] locked = engine.blockLocks().lockAll(stripes);
       try {
-        engine.apply(i, idx, new BlockEngine.Content[n], n, false);
+        engine.apply(this, idx, new BlockEngine.Content[n], n, false, true);
       } finally {
         engine.blockLocks().unlockAll(locked);
+        shared.unlock();
       }
       next = idx[n - 1] + 1;
     }
@@ -435,11 +560,13 @@ public final class Volume implements BlockDevice {
     int cs = i.chunkSize();
     long first = start / cs;
     int n = (int) ((start + len - 1) / cs - first + 1);
+    Lock shared = mapLock.readLock();
+    shared.lock();
     int[] locked = lockChunks(i, first, n);
     try {
       byte[] current = new byte[len];
       int[] pos = {0};
-      readRange(kv, i, start, len, new Sink() {
+      Sink into = new Sink() {
         @Override
         public void data(byte[] b, int off, int l) {
           System.arraycopy(b, off, current, pos[0], l);
@@ -450,7 +577,15 @@ public final class Volume implements BlockDevice {
         public void zeros(int l) {
           pos[0] += l;
         }
-      });
+      };
+      if (origin == 0) {
+        readRange(kv, null, i, start, len, into);
+      } else {
+        engine.snapshots().read(() -> engine.snapshots().liveSource(this), (snap, src) -> {
+          readRange(snap, src, i, start, len, into);
+          return null;
+        });
+      }
       // One bulk copy, then a vectorised compare: per-byte ByteBuf access is slow, and under
       // Netty's paranoid leak detection every access records a stack trace.
       byte[] expected = new byte[len];
@@ -467,6 +602,7 @@ public final class Volume implements BlockDevice {
       throw BlockEngine.ioError(e, true);
     } finally {
       engine.blockLocks().unlockAll(locked);
+      shared.unlock();
     }
   }
 
@@ -476,6 +612,11 @@ public final class Volume implements BlockDevice {
     long total = i.sizeBytes() / BLOCK_SIZE;
     List<LbaExtent> out = new ArrayList<>();
     if (lba >= total || maxExtents <= 0) {
+      return out;
+    }
+    if (origin != 0) {
+      // A clone's entries fall through to its origin's: reported mapped, which is always safe.
+      out.add(new LbaExtent(lba, total - lba, true));
       return out;
     }
     long bpc = i.chunkSize() / BLOCK_SIZE;

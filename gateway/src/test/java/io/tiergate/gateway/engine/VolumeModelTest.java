@@ -21,6 +21,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * compare-and-write at random offsets and lengths on several volumes, each checked against a
  * plain byte array. Seeded: a failure names its seed and replays exactly. After each sequence,
  * and after a reopen of the engine, the invariants hold and every volume equals its model.
+ *
+ * <p>Snapshots join the stream: snapshots of one volume or of a group, snapshot deletes,
+ * clones of snapshots (clones are volumes of the stream too, and get snapshots and clones of
+ * their own), restores, and reads of snapshots, each against a copy of the model taken at
+ * the snapshot's instant; after each sequence and reopen every snapshot reads back whole.
  */
 class VolumeModelTest {
   private static final int OPS = 400;
@@ -30,6 +35,12 @@ class VolumeModelTest {
 
   /** A volume under test and its oracle. */
   private record Pair(Volume volume, byte[] model) {}
+
+  /** A snapshot under test and its oracle: the model at its instant. */
+  private record Snap(long id, String volume, byte[] model) {}
+
+  private final List<Snap> snaps = new ArrayList<>();
+  private int clones;
 
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {1, 2, 3, 20261128})
@@ -58,12 +69,17 @@ class VolumeModelTest {
       for (int round = 0; round < 2; round++) {
         for (int op = 0; op < OPS; op++) {
           Pair p = pairs.get(rnd.nextInt(pairs.size()));
-          step(seed, op, rnd, pool, p);
+          if (rnd.nextInt(12) == 0) {
+            snapshotStep(seed, op, rnd, engine, pairs, p);
+          } else {
+            step(seed, op, rnd, pool, p);
+          }
         }
         for (Pair p : pairs) {
           assertWholeVolume(seed, p);
           checkLbaStatus(p);
         }
+        assertSnapshots(seed, engine);
         Invariants.assertHold(engine);
         engine.close();
         engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small());
@@ -75,8 +91,10 @@ class VolumeModelTest {
         for (Pair p : pairs) {
           assertWholeVolume(seed, p);
         }
+        assertSnapshots(seed, engine);
         Invariants.assertHold(engine);
       }
+      assertTrue(engine.listSnapshots().size() > 0, "seed " + seed + " kept no snapshot");
       SpaceUsage u = engine.usage();
       long logical = 0;
       for (Pair p : pairs) {
@@ -84,11 +102,127 @@ class VolumeModelTest {
       }
       assertEquals(logical, u.logicalBytes(), "appliance logical = sum of volumes");
       assertTrue(u.storedBytes() <= u.uniqueBytes() + u.chunks() * ChunkCodec.HEADER);
-      assertTrue(u.uniqueBytes() <= u.logicalBytes());
-      engine.deleteVolume("beta");
-      Invariants.assertHold(engine);
+      // Distinct data is at most what the live maps and the snapshot deltas refer to.
+      long held = u.logicalBytes();
+      for (Snap s : snaps) {
+        held += engine.snapshotSpace(s.id()).deltaChunks()
+            * engine.volume(s.volume()).info().chunkSize();
+      }
+      assertTrue(u.uniqueBytes() <= held, u.uniqueBytes() + " unique, " + held + " referenced");
+      // A volume whose snapshots a clone depends on stays; without clones it goes with them.
+      for (Pair p : pairs) {
+        String name = p.volume().info().name();
+        try {
+          engine.deleteVolume(name);
+          snaps.removeIf(s -> s.volume().equals(name));
+        } catch (EngineException e) {
+          assertEquals(EngineException.Code.SNAPSHOT_IN_USE, e.code());
+        }
+        Invariants.assertHold(engine);
+      }
+      assertSnapshots(seed, engine);
     } finally {
       engine.close();
+    }
+  }
+
+  /** One snapshot operation: take, take for a group, delete, clone, restore, or read. */
+  private void snapshotStep(long seed, int op, Random rnd, BlockEngine engine, List<Pair> pairs,
+      Pair p) {
+    String where = "seed " + seed + " op " + op + " " + p.volume();
+    String name = p.volume().info().name();
+    List<Snap> mine = snaps.stream().filter(s -> s.volume().equals(name)).toList();
+    switch (rnd.nextInt(7)) {
+      case 0, 1 -> {
+        SnapshotInfo s = engine.createSnapshot(name, "op " + op);
+        assertEquals(name, s.volume());
+        snaps.add(new Snap(s.id(), name, p.model().clone()));
+      }
+      case 2 -> {
+        Pair q = pairs.get(rnd.nextInt(pairs.size()));
+        if (q == p) {
+          return;
+        }
+        List<SnapshotInfo> group = engine.createSnapshot(
+            List.of(name, q.volume().info().name()), "group " + op, rnd.nextBoolean());
+        assertEquals(2, group.size());
+        assertEquals(group.get(0).groupId(), group.get(1).groupId());
+        for (SnapshotInfo s : group) {
+          byte[] m = s.volume().equals(name) ? p.model() : q.model();
+          snaps.add(new Snap(s.id(), s.volume(), m.clone()));
+        }
+      }
+      case 3 -> {
+        if (mine.isEmpty()) {
+          return;
+        }
+        Snap s = mine.get(rnd.nextInt(mine.size()));
+        boolean cloned = pairs.stream().anyMatch(x -> x.volume().origin() == s.id());
+        try {
+          engine.deleteSnapshot(s.id());
+          assertTrue(!cloned, where + ": a snapshot with a clone was deleted");
+          snaps.remove(s);
+        } catch (EngineException e) {
+          assertTrue(cloned, where + ": " + e);
+          assertEquals(EngineException.Code.SNAPSHOT_IN_USE, e.code());
+        }
+      }
+      case 4 -> {
+        if (mine.isEmpty() || clones >= 3) {
+          return;
+        }
+        Snap s = mine.get(rnd.nextInt(mine.size()));
+        Volume c = engine.cloneSnapshot(s.id(), "clone" + ++clones);
+        assertEquals(s.id(), c.origin());
+        pairs.add(new Pair(c, s.model().clone()));
+      }
+      case 5 -> {
+        if (mine.isEmpty()) {
+          return;
+        }
+        Snap s = mine.get(rnd.nextInt(mine.size()));
+        SnapshotInfo undo = engine.restoreVolume(name, s.id());
+        snaps.add(new Snap(undo.id(), name, p.model().clone()));
+        System.arraycopy(s.model(), 0, p.model(), 0, p.model().length);
+      }
+      default -> {
+        if (mine.isEmpty()) {
+          return;
+        }
+        Snap s = mine.get(rnd.nextInt(mine.size()));
+        long blocks = s.model().length / 512;
+        long lba = rnd.nextLong(blocks);
+        int n = 1 + rnd.nextInt((int) Math.min(600, blocks - lba));
+        ByteBuf out = Unpooled.buffer(n * 512);
+        engine.openSnapshot(s.id()).read(lba, n, out);
+        byte[] got = new byte[n * 512];
+        out.readBytes(got);
+        int off = (int) (lba * 512);
+        assertArrayEquals(Arrays.copyOfRange(s.model(), off, off + n * 512), got,
+            where + " snapshot " + s.id() + " lba " + lba);
+      }
+    }
+  }
+
+  /** Every snapshot the engine lists is one of the model's and reads back whole. */
+  private void assertSnapshots(long seed, BlockEngine engine) {
+    assertEquals(snaps.stream().map(Snap::id).sorted().toList(),
+        engine.listSnapshots().stream().map(SnapshotInfo::id).toList(), "seed " + seed);
+    for (Snap s : snaps) {
+      SnapshotImage img = engine.openSnapshot(s.id());
+      byte[] m = s.model();
+      for (long lba = 0; lba < m.length / 512; lba += 256) {
+        int n = (int) Math.min(256, m.length / 512 - lba);
+        ByteBuf out = Unpooled.buffer(n * 512);
+        img.read(lba, n, out);
+        byte[] got = new byte[n * 512];
+        out.readBytes(got);
+        int off = (int) (lba * 512);
+        assertArrayEquals(Arrays.copyOfRange(m, off, off + n * 512), got,
+            "seed " + seed + " snapshot " + s.id() + " of " + s.volume() + " at lba " + lba);
+      }
+      SnapshotSpace space = engine.snapshotSpace(s.id());
+      assertTrue(space.deltaChunks() <= space.deltaEntries());
     }
   }
 
