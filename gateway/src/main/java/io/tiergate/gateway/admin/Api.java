@@ -184,7 +184,9 @@ final class Api {
       return r;
     } catch (EngineException e) {
       return switch (e.code()) {
-        case NO_SUCH_VOLUME -> error(404, "not_found", e.getMessage(), null);
+        case NO_SUCH_VOLUME, NO_SUCH_SNAPSHOT -> error(404, "not_found", e.getMessage(), null);
+        // Deleting a volume whose snapshots are the origins of clones.
+        case SNAPSHOT_IN_USE -> error(409, "snapshot_in_use", e.getMessage(), null);
         case VOLUME_EXISTS -> error(409, "volume_exists", e.getMessage(), "name");
         case INVALID_ARGUMENT -> error(400, "invalid_field", e.getMessage(), null);
         default -> internal(req, e);
