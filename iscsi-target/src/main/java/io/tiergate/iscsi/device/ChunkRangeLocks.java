@@ -1,5 +1,8 @@
 package io.tiergate.iscsi.device;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -22,46 +25,35 @@ final class ChunkRangeLocks {
 
   /** Locks the stripes covering chunks {@code first..last}; blocking until all are held. */
   void lock(long first, long last) {
-    if (first == last) {
-      locks[(int) Math.floorMod(first, (long) locks.length)].lock();
-      return;
-    }
-    if (last - first + 1 >= locks.length) {
-      for (ReentrantLock l : locks) {
-        l.lock();
-      }
-      return;
-    }
-    boolean[] held = new boolean[locks.length];
-    for (long c = first; c <= last; c++) {
-      held[(int) Math.floorMod(c, (long) locks.length)] = true;
-    }
-    for (int i = 0; i < held.length; i++) {
-      if (held[i]) {
-        locks[i].lock();
-      }
+    for (ReentrantLock l : stripes(first, last)) {
+      l.lock();
     }
   }
 
   void unlock(long first, long last) {
+    for (ReentrantLock l : stripes(first, last)) {
+      l.unlock();
+    }
+  }
+
+  /** The stripes covering chunks {@code first..last}, each once, in ascending order. */
+  private List<ReentrantLock> stripes(long first, long last) {
     if (first == last) {
-      locks[(int) Math.floorMod(first, (long) locks.length)].unlock();
-      return;
+      return List.of(locks[(int) Math.floorMod(first, (long) locks.length)]);
     }
     if (last - first + 1 >= locks.length) {
-      for (ReentrantLock l : locks) {
-        l.unlock();
-      }
-      return;
+      return Arrays.asList(locks);
     }
     boolean[] held = new boolean[locks.length];
     for (long c = first; c <= last; c++) {
       held[(int) Math.floorMod(c, (long) locks.length)] = true;
     }
+    List<ReentrantLock> out = new ArrayList<>();
     for (int i = 0; i < held.length; i++) {
       if (held[i]) {
-        locks[i].unlock();
+        out.add(locks[i]);
       }
     }
+    return out;
   }
 }
