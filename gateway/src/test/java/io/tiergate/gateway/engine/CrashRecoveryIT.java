@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -149,48 +144,11 @@ class CrashRecoveryIT {
 
   private List<String> runAndKill(int run, long seed, int afterOps, long extraMillis)
       throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"),
-        CrashChild.class.getName(), dir.toString(), Integer.toString(run), Long.toString(seed));
-    pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-    Process p = pb.start();
-    List<String> lines = new ArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String l; (l = r.readLine()) != null; ) {
-          if (l.endsWith(" .")) {
-            synchronized (lines) {
-              lines.add(l);
-              lines.notifyAll();
-            }
-          }
-        }
-      } catch (IOException e) {
-        // the pipe closes when the child dies
-      }
-    });
-    reader.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    synchronized (lines) {
-      while (lines.stream().filter(l -> l.startsWith("I ")).count() < afterOps && p.isAlive()
-          && System.nanoTime() < deadline) {
-        lines.wait(100);
-      }
-    }
-    if (lines.isEmpty() || !lines.get(0).startsWith("READY")) {
-      p.destroyForcibly();
-      fail("child did not start (run " + run + ")");
-    }
+    CrashChildProcess child = CrashChildProcess.start(CrashChild.class, dir.toString(),
+        Integer.toString(run), Long.toString(seed));
+    child.awaitOperations(afterOps, run);
     Thread.sleep(extraMillis);
-    assertTrue(p.isAlive(), "child died on its own in run " + run);
-    // Process.destroyForcibly is SIGKILL on Linux.
-    p.destroyForcibly();
-    p.waitFor();
-    reader.join();
-    synchronized (lines) {
-      return new ArrayList<>(lines);
-    }
+    assertTrue(child.process.isAlive(), "child died on its own in run " + run);
+    return child.kill();
   }
 }

@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -180,40 +176,10 @@ class SnapshotCrashIT {
 
   private Child runAndKill(int run, long seed, int haltAfter, int afterOps, long extraMillis)
       throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"), SnapshotCrashChild.class.getName(),
-        dir.toString(), Integer.toString(run), Long.toString(seed), Integer.toString(haltAfter));
-    pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-    Process p = pb.start();
-    List<String> lines = new ArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String l; (l = r.readLine()) != null; ) {
-          if (l.endsWith(" .")) {
-            synchronized (lines) {
-              lines.add(l);
-              lines.notifyAll();
-            }
-          }
-        }
-      } catch (IOException e) {
-        // the pipe closes when the child dies
-      }
-    });
-    reader.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    synchronized (lines) {
-      while (lines.stream().filter(l -> l.startsWith("I ")).count() < afterOps && p.isAlive()
-          && System.nanoTime() < deadline) {
-        lines.wait(100);
-      }
-    }
-    if (lines.isEmpty() || !lines.get(0).startsWith("READY")) {
-      p.destroyForcibly();
-      fail("child did not start (run " + run + ")");
-    }
+    CrashChildProcess child = CrashChildProcess.start(SnapshotCrashChild.class, dir.toString(),
+        Integer.toString(run), Long.toString(seed), Integer.toString(haltAfter));
+    child.awaitOperations(afterOps, run);
+    Process p = child.process;
     boolean halted;
     if (haltAfter > 0) {
       // It stops itself between two batches; if it has not yet, a SIGKILL after a while.
@@ -223,15 +189,10 @@ class SnapshotCrashIT {
       assertTrue(p.isAlive(), "child died on its own in run " + run);
       halted = false;
     }
-    // Process.destroyForcibly is SIGKILL on Linux.
-    p.destroyForcibly();
-    p.waitFor();
-    reader.join();
+    List<String> lines = child.kill();
     if (halted && p.exitValue() != 137) {
       fail("child of run " + run + " failed with exit code " + p.exitValue());
     }
-    synchronized (lines) {
-      return new Child(new ArrayList<>(lines), halted);
-    }
+    return new Child(lines, halted);
   }
 }
