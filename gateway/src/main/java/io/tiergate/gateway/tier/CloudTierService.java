@@ -760,10 +760,14 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     return freed;
   }
 
-  /** Evicts every clean chunk ({@code Clear-Cache}); dirty chunks stay. */
+  /**
+   * Evicts every clean chunk ({@code Clear-Cache}); dirty chunks stay. Evicts nothing while the
+   * store is another appliance's (this appliance's packs are not there).
+   */
   public long evictAll() {
     if (foreign()) {
-      throw new IllegalStateException(foreignMessage() + "; nothing is evicted");
+      log.warn("cache not cleared: {}", foreignMessage());
+      return 0; // nothing local is in this store
     }
     long freed = chunks.evict(Long.MAX_VALUE);
     counters.evictedBytes.add(freed);

@@ -38,14 +38,19 @@ public final class TestGateway implements AutoCloseable {
   }
 
   private TestGateway(Path dir) throws IOException {
+    this(dir, null);
+  }
+
+  private TestGateway(Path dir, io.tiergate.gateway.tier.CloudConfig cloud) throws IOException {
     this.dataDir = dir.resolve("data");
     this.passphraseFile = dir.resolve("passphrase");
     Files.createDirectories(dir);
     if (!Files.exists(passphraseFile)) {
       Files.writeString(passphraseFile, PASSPHRASE + "\n");
     }
-    gateway = Gateway.open(new GatewayConfig(dataDir, "127.0.0.1", 0, "127.0.0.1:0",
-        passphraseFile, Long.MAX_VALUE));
+    GatewayConfig config = new GatewayConfig(dataDir, "127.0.0.1", 0, "127.0.0.1:0",
+        passphraseFile, Long.MAX_VALUE);
+    gateway = Gateway.open(cloud == null ? config : config.withCloud(cloud));
     gateway.ensureDemoVolume();
     gateway.serve();
     url = URI.create(gateway.adminUrl());
@@ -57,6 +62,12 @@ public final class TestGateway implements AutoCloseable {
   /** Starts a gateway in {@code dir} (reusing its data when present). */
   public static TestGateway start(Path dir) throws IOException {
     return new TestGateway(dir);
+  }
+
+  /** Starts a gateway in {@code dir} whose cloud tier uses {@code cloud} (the run flags). */
+  public static TestGateway start(Path dir, io.tiergate.gateway.tier.CloudConfig cloud)
+      throws IOException {
+    return new TestGateway(dir, cloud);
   }
 
   /** The iSCSI portal as host:port. */

@@ -65,7 +65,7 @@ class ForeignContainerTest {
     assertArrayEquals(data, read(mine, 0, data.length / 512));
     IllegalStateException e = assertThrows(IllegalStateException.class, f.tier::sync);
     assertTrue(e.getMessage().contains("another appliance"), e.getMessage());
-    assertThrows(IllegalStateException.class, f.tier::evictAll);
+    assertEquals(0, f.tier.evictAll());
     assertEquals(0, f.tier.evictToWatermark());
     assertEquals(0, f.tier.gc(true));
     f.tier.publishCatalogueIfChanged();
