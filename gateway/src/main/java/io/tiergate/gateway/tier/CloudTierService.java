@@ -119,7 +119,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   /** How often the store is probed while it is away. */
   static final long PROBE_AWAY_MILLIS = 2_000;
   /** A store that has not answered anything for this long is probed. */
-  static final long PROBE_IDLE_MILLIS = 15_000;
+  static final long PROBE_IDLE_MILLIS = 10_000;
 
   private final BlockEngine engine;
   private final ChunkTierStore chunks;
