@@ -907,6 +907,7 @@ final class Api {
     m.put("logicalBytes", u.logicalBytes());
     m.put("uniqueBytes", u.uniqueBytes());
     m.put("storedBytes", u.storedBytes());
+    m.put("chunkBytes", u.chunkBytes());
     m.put("dedupRatio", Math.round(u.dedupRatio() * 100) / 100.0);
     m.put("compressionRatio", Math.round(u.compressionRatio() * 100) / 100.0);
     return m;

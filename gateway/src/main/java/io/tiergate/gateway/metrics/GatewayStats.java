@@ -60,7 +60,8 @@ public final class GatewayStats {
   public static final String DEDUP_RATIO = "tiergate.dedup.ratio";
   static final String DEDUP_RATIO_HELP = "Logical bytes over unique bytes, appliance-wide";
   public static final String COMPRESSION_RATIO = "tiergate.compression.ratio";
-  static final String COMPRESSION_RATIO_HELP = "Unique bytes over stored bytes, appliance-wide";
+  static final String COMPRESSION_RATIO_HELP =
+      "Unique bytes over the stored bytes of every distinct chunk, local or in the cloud";
   public static final String LOGICAL_BYTES = "tiergate.logical.bytes";
   static final String LOGICAL_BYTES_HELP = "Bytes mapped by all volumes (before dedup)";
   public static final String STORED_BYTES = "tiergate.stored.bytes";
