@@ -433,14 +433,29 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     if (!due) {
       return;
     }
+    Future<?> running = probe;
+    if (running != null && !running.isDone()) {
+      return; // a probe the store has not answered yet: it reports when it ends
+    }
     lastProbeMillis = now;
+    ObjectStore store = objects;
     try {
-      // One attempt: the health hears how it ended.
-      ((RetryingObjectStore) objects).withBudget(Duration.ZERO).list("keys/");
-    } catch (RuntimeException e) {
-      log.debug("cloud probe failed: {}", e.getMessage());
+      // On the cold-read pool, so that a store that holds requests without answering never
+      // holds up this thread (and the alert clock on it).
+      probe = coldPool.submit(() -> {
+        try {
+          // One attempt: the health hears how it ended.
+          ((RetryingObjectStore) store).withBudget(Duration.ZERO).list("keys/");
+        } catch (RuntimeException e) {
+          log.debug("cloud probe failed: {}", e.getMessage());
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // closing
     }
   }
+
+  private volatile Future<?> probe;
 
   private void periodicPass() {
     if (closed) {
