@@ -145,7 +145,9 @@ async function refreshDashboard() {
     $('cache-hit').textContent = s.cacheHitPercent === null ? 'n/a' : s.cacheHitPercent + ' %';
     $('dirty-bytes').textContent = 'dirty: ' + s.dirtyBytes;
     $('cloud-state').textContent = s.cloud.state;
-    $('cloud-reachable').textContent = 'reachable: ' + s.cloud.reachable;
+    $('cloud-reachable').textContent = (s.cloud.alert ? 'ALERT: ' : '')
+      + (s.cloud.lastError ? s.cloud.lastError : 'reachable: ' + s.cloud.reachable)
+      + (s.cloud.lastSuccessAt ? ' (last answer ' + s.cloud.lastSuccessAt + ')' : '');
     $('sessions').textContent = s.iscsi.sessions;
     $('portal').textContent = portalFor(s.iscsi);
     $('metric-write-bytes').textContent = fmtBytes(s.throughput.writeBytes);

@@ -206,6 +206,25 @@ public final class KeyRing implements AutoCloseable {
   }
 
   /**
+   * Whether {@code serialized} is a form of this very ring: made by whoever held this ring's
+   * ring key, so an older generation of it (before a passphrase change, a data-key rotation or
+   * a slot change) counts, and another appliance's ring never does, even one opened by the
+   * same passphrase. Checked by the ring's own MAC, in constant time; needs no passphrase.
+   * Damaged or unreadable bytes are not this ring.
+   */
+  public synchronized boolean isFormOf(byte[] serialized) {
+    ensureOpen();
+    Objects.requireNonNull(serialized, "serialized");
+    Contents contents;
+    try {
+      contents = KeyRingCodec.decode(serialized);
+    } catch (CryptoException e) {
+      return false;
+    }
+    return Secrets.constantTimeEquals(mac(ringKey, contents.authenticated), contents.mac);
+  }
+
+  /**
    * Adds a slot so that {@code newPassphrase} also unlocks this ring, with the KDF cost the ring
    * was created or unlocked with. {@code unlockingPassphrase} must open an existing slot: an
    * unlocked ring left in memory is not enough to add a passphrase.

@@ -399,4 +399,23 @@ class KeyRingTest {
       assertNotNull(ring.newPackSalt());
     }
   }
+
+  @Test
+  void isFormOfKnowsItsOwnGenerationsAndNoOtherRing() {
+    try (KeyRing ring = TestKeys.newRing(); KeyRing other = TestKeys.newRing()) {
+      byte[] first = ring.serialize();
+      ring.changePassphrase(PASSPHRASE.toCharArray(), OTHER.toCharArray());
+      ring.rotateDataKey();
+      assertFalse(Arrays.equals(first, ring.serialize()));
+      assertTrue(ring.isFormOf(first), "an older generation of this ring");
+      assertTrue(ring.isFormOf(ring.serialize()));
+      // Another ring, even under the same passphrase, is not this one.
+      assertFalse(ring.isFormOf(other.serialize()));
+      assertFalse(other.isFormOf(first));
+      byte[] altered = first.clone();
+      altered[dataKeysOffset(1) + 3] ^= 1;
+      assertFalse(ring.isFormOf(withChecksumFixed(altered)), "an altered copy");
+      assertFalse(ring.isFormOf(new byte[] {1, 2, 3}), "not a key ring at all");
+    }
+  }
 }

@@ -35,7 +35,8 @@ import java.util.concurrent.CountDownLatch;
 public final class Main {
   private static final Set<String> CLOUD_OPTIONS = Set.of("cloud", "azureconnectionstringfile",
       "container", "packtier", "tierafter", "bandwidthlimit", "uploadparallelism",
-      "cachehighwatermark", "cachelowwatermark", "gcgrace");
+      "cachehighwatermark", "cachelowwatermark", "gcgrace", "coldreadtimeout",
+      "cloudalertafter");
   private static final Set<String> RUN_OPTIONS = union(
       Set.of("datadir", "iscsilisten", "adminlisten", "passphrasefile", "capacity", "config"),
       CLOUD_OPTIONS);
@@ -118,6 +119,7 @@ public final class Main {
                 --pack-tier Hot|Cool|Cold  --tier-after 1h  --bandwidth-limit 20MB/s
                 --upload-parallelism 2   --cache-high-watermark 90%
                 --cache-low-watermark 80%  --gc-grace 1h
+                --cold-read-timeout 10s  --cloud-alert-after 5m
               A store set later with Set-CloudCredential or 'tiergate setup' (kept in
               DATA-DIR/admin/cloud.conf) replaces --cloud, --azure-connection-string-file
               and --container; the Set-BandwidthLimit default and the weekly schedule

@@ -11,6 +11,7 @@ import io.tiergate.gateway.metrics.GatewayStats;
 import io.tiergate.gateway.metrics.MeteredBlockDevice;
 import io.tiergate.gateway.tier.CloudTierService;
 import io.tiergate.gateway.tier.TierCounters;
+import io.tiergate.gateway.tier.CloudHealth;
 import io.tiergate.gateway.tier.TierMeters;
 import io.tiergate.iscsi.LoginFailure;
 import io.tiergate.iscsi.TargetConfig;
@@ -131,7 +132,8 @@ public final class AdminService implements AutoCloseable {
     this.capacityAlarm = new CapacityAlarm(events);
     CloudTierService cloud = host.cloud();
     if (cloud != null) {
-      cloud.setMeters(new CloudMeters(stats));
+      stats.cloudLastAnswerSource(() -> cloud.health().lastAnswerMillis());
+      cloud.setMeters(new CloudMeters(stats, events));
       stats.dirtyBytesSource(cloud::dirtyBytesCached);
     }
     this.bandwidth = new BandwidthScheduler(adminDir, clock, host::cloud,
@@ -139,7 +141,35 @@ public final class AdminService implements AutoCloseable {
   }
 
   /** Feeds the cloud tier's activity into the gateway's meters. */
-  private record CloudMeters(GatewayStats stats) implements TierMeters {
+  private record CloudMeters(GatewayStats stats, EventLog events) implements TierMeters {
+    @Override
+    public void cloudState(CloudHealth.State state, String detail) {
+      CloudHealth.State was = stats.cloudStateNow();
+      stats.cloudState(state);
+      if (was == null || was == state) {
+        return; // the first report is the state at start, not a change
+      }
+      switch (state) {
+        case DISCONNECTED -> events.record(Severity.WARNING, "cloud", "gateway",
+            "cloud tier disconnected: " + detail);
+        case FOREIGN_CONTAINER -> events.record(Severity.ERROR, "cloud", "gateway",
+            "cloud tier not attached: " + detail);
+        case CONNECTED -> {
+          if (was == CloudHealth.State.DISCONNECTED) {
+            events.record(Severity.INFO, "cloud", "gateway", "cloud tier connected again");
+          }
+        }
+        default -> { }
+      }
+    }
+
+    @Override
+    public void cloudAlert(boolean raised, String detail) {
+      stats.cloudAlert(raised);
+      events.record(raised ? Severity.ERROR : Severity.INFO, "cloud", "gateway",
+          (raised ? "ALERT: " : "alert cleared: ") + detail);
+    }
+
     @Override
     public void request(long nanos, boolean failed) {
       stats.cloudRequest(nanos, failed);
@@ -482,13 +512,24 @@ public final class AdminService implements AutoCloseable {
     if (cloud != null) {
       TierCounters c = cloud.counters();
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("state", c.lastError() == null ? "connected" : "degraded");
-      m.put("reachable", c.lastError() == null);
+      CloudHealth h = cloud.health();
+      CloudHealth.State st = h.state();
+      m.put("state", st.label());
+      m.put("reachable", st == CloudHealth.State.CONNECTED
+          || st == CloudHealth.State.FOREIGN_CONTAINER && h.lastFailureMillis()
+              < h.lastAnswerMillis());
+      m.put("attached", st != CloudHealth.State.FOREIGN_CONTAINER);
       m.put("target", cloud.describe());
       if (cloud.config().azure()) {
         m.put("container", cloud.config().container());
       }
-      m.put("lastError", c.lastError());
+      m.put("lastError", h.lastError() != null ? h.lastError() : c.lastError());
+      m.put("lastSuccessAt", h.lastAnswerMillis() == 0 ? null
+          : Instant.ofEpochMilli(h.lastAnswerMillis()).toString());
+      m.put("disconnectedSince", h.downSinceMillis() == 0 ? null
+          : Instant.ofEpochMilli(h.downSinceMillis()).toString());
+      m.put("alert", h.alerting());
+      m.put("alertAfterSeconds", h.alertAfter().toSeconds());
       m.put("dirtyBytes", cloud.dirtyBytesCached());
       m.put("uploadingBytes", c.uploadQueueBytes());
       // The limit in force now: the schedule's rule for this minute, else the default.

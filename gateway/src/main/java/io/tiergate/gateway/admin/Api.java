@@ -16,6 +16,7 @@ import io.tiergate.gateway.metrics.GatewayStats;
 import io.tiergate.gateway.tier.CloudConfig;
 import io.tiergate.gateway.tier.CloudCredentials;
 import io.tiergate.gateway.tier.CloudTierService;
+import io.tiergate.gateway.tier.KeyRingMatch;
 import io.tiergate.tiering.store.ObjectStore;
 import io.tiergate.tiering.store.ObjectStoreException;
 import java.nio.charset.StandardCharsets;
@@ -672,7 +673,7 @@ final class Api {
       r.put("latencyMillis", check.latencyMillis());
       r.put("containerExists", check.containerExists());
       CloudTierService.StoreMatch match = check.match();
-      r.put("holdsThisAppliance", match.keyRing().equals("ours")
+      r.put("holdsThisAppliance", match.keyRing() == KeyRingMatch.OURS
           || match.packsKnown() > 0 && match.packsMissing() == 0);
       // Whether Set-CloudCredential would accept it (no data stranded, no keys overwritten).
       r.put("acceptable", match.acceptable());
@@ -808,7 +809,7 @@ final class Api {
 
   private static String mismatch(CloudCredentials creds, boolean exists,
       CloudTierService.StoreMatch match) {
-    if (match.keyRing().equals("foreign")) {
+    if (match.keyRing() == KeyRingMatch.FOREIGN) {
       return creds.describe() + " holds another appliance's keys: using it would overwrite "
           + "them; nothing was changed";
     }
@@ -1008,6 +1009,7 @@ final class Api {
     m.put("logicalBytes", u.logicalBytes());
     m.put("uniqueBytes", u.uniqueBytes());
     m.put("storedBytes", u.storedBytes());
+    m.put("chunkBytes", u.chunkBytes());
     m.put("dedupRatio", Math.round(u.dedupRatio() * 100) / 100.0);
     m.put("compressionRatio", Math.round(u.compressionRatio() * 100) / 100.0);
     return m;

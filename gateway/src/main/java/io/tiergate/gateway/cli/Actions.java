@@ -171,7 +171,14 @@ final class Actions {
     rows.add(new String[] {"Cache hit", s.get("cacheHitPercent") == null ? "n/a (no reads yet)"
         : s.get("cacheHitPercent") + " %"});
     rows.add(new String[] {"Dirty bytes", str(s.get("dirtyBytes"))});
-    rows.add(new String[] {"Cloud", str(cloud.get("state"))});
+    rows.add(new String[] {"Cloud", str(cloud.get("state"))
+        + (Boolean.TRUE.equals(cloud.get("alert")) ? " (ALERT)" : "")});
+    if (cloud.get("lastError") != null) {
+      rows.add(new String[] {"Cloud last error", str(cloud.get("lastError"))});
+    }
+    if (cloud.get("lastSuccessAt") != null) {
+      rows.add(new String[] {"Cloud last answer", str(cloud.get("lastSuccessAt"))});
+    }
     rows.add(new String[] {"iSCSI portal", str(iscsi.get("portal"))});
     rows.add(new String[] {"iSCSI sessions", str(iscsi.get("sessions"))});
     ctx.list(rows);

@@ -99,6 +99,7 @@ public final class BlockEngine implements AutoCloseable {
     checkHasher();
     storedBytes.set(kv.counter(Layout.STORED_BYTES));
     snapshots.load();
+    countChunkBytesOnce();
     loadVolumes();
     snapshots.resume();
   }
@@ -176,6 +177,28 @@ public final class BlockEngine implements AutoCloseable {
       throw new EngineException(EngineException.Code.UNSUPPORTED_FORMAT,
           "data format " + Keys.getInt(v, 0) + ", this version reads " + Layout.FORMAT_VERSION);
     }
+  }
+
+  /**
+   * A database from before {@link Layout#CHUNK_BYTES} has chunks but no such counter (it is
+   * never 0 while a chunk exists): count it once from the chunk records.
+   */
+  private void countChunkBytesOnce() {
+    if (kv.counter(Layout.CHUNK_COUNT) == 0 || kv.counter(Layout.CHUNK_BYTES) != 0) {
+      return;
+    }
+    long sum = 0;
+    try (KvSnapshot snap = kv.snapshot();
+        KvIterator it = snap.scan(Column.CHUNKS, new byte[0], null)) {
+      for (; it.valid(); it.next()) {
+        sum += ChunkRecord.decode(it.value()).storedLength();
+      }
+    }
+    try (KvBatch b = kv.newBatch()) {
+      b.add(Layout.CHUNK_BYTES, sum);
+      kv.write(b, true);
+    }
+    log.info("counted the stored bytes of every chunk, local or in the cloud: {}", sum);
   }
 
   private void checkHasher() {
@@ -440,7 +463,8 @@ public final class BlockEngine implements AutoCloseable {
           v.info().chunkSize()));
     }
     return new SpaceUsage(provisioned, logical, kv.counter(Layout.UNIQUE_BYTES),
-        kv.counter(Layout.STORED_BYTES), kv.counter(Layout.CHUNK_COUNT), kv.diskBytes());
+        kv.counter(Layout.STORED_BYTES), kv.counter(Layout.CHUNK_COUNT), kv.diskBytes(),
+        kv.counter(Layout.CHUNK_BYTES));
   }
 
   /**
@@ -492,7 +516,9 @@ public final class BlockEngine implements AutoCloseable {
     long d = exact != null ? exact.size() : Math.min(mapped, distinct.estimate());
     long unique = mapped == 0 ? 0 : Math.round((double) plainSum / mapped * d);
     long stored = mapped == 0 ? 0 : Math.round((double) storedSum / mapped * d);
-    return new SpaceUsage(info.sizeBytes(), mapped * info.chunkSize(), unique, stored, d, 0);
+    // Stored sizes of every distinct chunk, local or evicted: the volume's chunk bytes.
+    return new SpaceUsage(info.sizeBytes(), mapped * info.chunkSize(), unique, stored, d, 0,
+        stored);
   }
 
   /** Makes every returned write durable. */

@@ -195,6 +195,7 @@ final class BlockMapChange {
   void writeTo(KvView kv, KvBatch batch, long now) {
     List<byte[]> records = kv.multiGet(Column.CHUNKS, chunkIds());
     long uniqueDelta = 0;
+    long chunkBytesDelta = 0;
     long chunkDelta = 0;
     for (int i = 0; i < deltas.size(); i++) {
       RefDelta d = deltas.get(i);
@@ -204,6 +205,7 @@ final class BlockMapChange {
       }
       if (raw == null) {
         uniqueDelta += addChunk(batch, d, now);
+        chunkBytesDelta += d.content.encoded().length;
         chunkDelta++;
         continue;
       }
@@ -211,6 +213,7 @@ final class BlockMapChange {
       if (rec.refcount() + d.refs == 0) {
         dropChunk(batch, d, rec);
         uniqueDelta -= rec.plainLength();
+        chunkBytesDelta -= rec.storedLength();
         chunkDelta--;
       } else {
         changeRefs(batch, d, rec, now);
@@ -232,6 +235,7 @@ final class BlockMapChange {
     }
     batch.add(Layout.UNIQUE_BYTES, uniqueDelta);
     batch.add(Layout.STORED_BYTES, storedDelta);
+    batch.add(Layout.CHUNK_BYTES, chunkBytesDelta);
     batch.add(Layout.CHUNK_COUNT, chunkDelta);
     batch.add(Layout.volumeCounterKey(volume.id(), Layout.VOL_MAPPED), mappedDelta);
   }

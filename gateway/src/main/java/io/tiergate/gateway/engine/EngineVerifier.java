@@ -152,6 +152,7 @@ public final class EngineVerifier {
       }
       long unique = 0;
       long stored = 0;
+      long chunkBytes = 0;
       long chunks = 0;
       byte[] image = new byte[256 << 10];
       Map<Long, PackRecord> packs = new HashMap<>();
@@ -203,6 +204,7 @@ public final class EngineVerifier {
           } else if (rec.packNumber() != 0 || rec.sealedLength() != 0) {
             problem(problems, "dirty chunk " + hex + " has a cloud location");
           }
+          chunkBytes += rec.storedLength();
           byte[] data = snap.get(Column.CHUNKDATA, id);
           if (!rec.local()) {
             if (data != null) {
@@ -281,6 +283,7 @@ public final class EngineVerifier {
       check(problems, "dirty bytes", snap.counter(TierIndex.DIRTY_BYTES), dirtyBytes);
       check(problems, "unique bytes", snap.counter(Layout.UNIQUE_BYTES), unique);
       check(problems, "stored bytes", snap.counter(Layout.STORED_BYTES), stored);
+      check(problems, "chunk bytes", snap.counter(Layout.CHUNK_BYTES), chunkBytes);
       check(problems, "chunk count", snap.counter(Layout.CHUNK_COUNT), chunks);
       try (KvIterator it = snap.scan(Column.META, "v/".getBytes(), "v0".getBytes())) {
         for (; it.valid(); it.next()) {

@@ -141,6 +141,12 @@ final class Layout {
   static final byte[] UNIQUE_BYTES = "c/unique-bytes".getBytes();
   /** Stored bytes (header + payload) of all distinct chunks. */
   static final byte[] STORED_BYTES = "c/stored-bytes".getBytes();
+  /**
+   * Stored bytes (header + payload) of all distinct chunks wherever they are, local or only in
+   * the cloud: what compression made of the unique bytes. Unlike {@link #STORED_BYTES} neither
+   * eviction nor a cold read changes it.
+   */
+  static final byte[] CHUNK_BYTES = "c/chunk-bytes".getBytes();
   /** Number of distinct chunks. */
   static final byte[] CHUNK_COUNT = "c/chunks".getBytes();
 

@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tiergate.gateway.engine.ReadObserver;
 import io.tiergate.gateway.engine.SpaceUsage;
+import io.tiergate.gateway.tier.CloudHealth;
 import io.tiergate.iscsi.LoginFailure;
 import java.util.EnumMap;
 import java.util.List;
@@ -59,7 +60,8 @@ public final class GatewayStats {
   public static final String DEDUP_RATIO = "tiergate.dedup.ratio";
   static final String DEDUP_RATIO_HELP = "Logical bytes over unique bytes, appliance-wide";
   public static final String COMPRESSION_RATIO = "tiergate.compression.ratio";
-  static final String COMPRESSION_RATIO_HELP = "Unique bytes over stored bytes, appliance-wide";
+  static final String COMPRESSION_RATIO_HELP =
+      "Unique bytes over the stored bytes of every distinct chunk, local or in the cloud";
   public static final String LOGICAL_BYTES = "tiergate.logical.bytes";
   static final String LOGICAL_BYTES_HELP = "Bytes mapped by all volumes (before dedup)";
   public static final String STORED_BYTES = "tiergate.stored.bytes";
@@ -95,6 +97,18 @@ public final class GatewayStats {
   static final String GC_PENDING_PACKS_HELP =
       "Packs the GC has work for: past the dead-bytes threshold, or dead and in their grace period";
 
+  public static final String CLOUD_STATE = "tiergate.cloud.state";
+  static final String CLOUD_STATE_HELP =
+      "1 for the cloud tier's state now (tag state: connecting, connected, disconnected, "
+          + "foreign-container), 0 for the others";
+  public static final String TAG_STATE = "state";
+  public static final String CLOUD_ALERT = "tiergate.cloud.alert";
+  static final String CLOUD_ALERT_HELP =
+      "1 while the cloud has been away for longer than cloud-alert-after, else 0";
+  public static final String CLOUD_SINCE_ANSWER = "tiergate.cloud.since.answer.seconds";
+  static final String CLOUD_SINCE_ANSWER_HELP =
+      "Seconds since the cloud store last answered a request (NaN before its first answer)";
+
   /** Meter names with their help text, for documentation checks. */
   public static final Map<String, String> HELP = Map.ofEntries(
       Map.entry(VOLUME_READ, VOLUME_READ_HELP), Map.entry(VOLUME_WRITE, VOLUME_WRITE_HELP),
@@ -116,7 +130,9 @@ public final class GatewayStats {
       Map.entry(CLOUD_UPLOAD_QUEUE_BYTES, CLOUD_UPLOAD_QUEUE_BYTES_HELP),
       Map.entry(CLOUD_INTEGRITY_FAILURES, CLOUD_INTEGRITY_FAILURES_HELP),
       Map.entry(GC_RECLAIMED_BYTES, GC_RECLAIMED_BYTES_HELP),
-      Map.entry(GC_PENDING_PACKS, GC_PENDING_PACKS_HELP));
+      Map.entry(GC_PENDING_PACKS, GC_PENDING_PACKS_HELP),
+      Map.entry(CLOUD_STATE, CLOUD_STATE_HELP), Map.entry(CLOUD_ALERT, CLOUD_ALERT_HELP),
+      Map.entry(CLOUD_SINCE_ANSWER, CLOUD_SINCE_ANSWER_HELP));
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -141,6 +157,9 @@ public final class GatewayStats {
   private final AtomicLong gcPendingPacks = new AtomicLong();
   private final Counter gcReclaimedBytes;
   private volatile LongSupplier dirtyBytes;
+  private final AtomicReference<CloudHealth.State> cloudState = new AtomicReference<>();
+  private final AtomicLong cloudAlert = new AtomicLong();
+  private volatile LongSupplier cloudLastAnswer;
 
   private record Snapshot(long atNanos, SpaceUsage usage, double usedPercent) {}
 
@@ -187,6 +206,14 @@ public final class GatewayStats {
         .register(registry);
     Gauge.builder(GC_PENDING_PACKS, gcPendingPacks, AtomicLong::get)
         .description(GC_PENDING_PACKS_HELP).register(registry);
+    for (CloudHealth.State st : CloudHealth.State.values()) {
+      Gauge.builder(CLOUD_STATE, cloudState, r -> r.get() == st ? 1 : 0)
+          .description(CLOUD_STATE_HELP).tag(TAG_STATE, st.label()).register(registry);
+    }
+    Gauge.builder(CLOUD_ALERT, cloudAlert, AtomicLong::get).description(CLOUD_ALERT_HELP)
+        .register(registry);
+    Gauge.builder(CLOUD_SINCE_ANSWER, this, GatewayStats::secondsSinceCloudAnswer)
+        .description(CLOUD_SINCE_ANSWER_HELP).baseUnit("seconds").register(registry);
   }
 
   /**
@@ -284,6 +311,32 @@ public final class GatewayStats {
   public void gcProgress(long pendingPacks, long reclaimedBytes) {
     gcPendingPacks.set(pendingPacks);
     gcReclaimedBytes.increment(reclaimedBytes);
+  }
+
+  /** Sets the cloud tier's state (the state gauges). */
+  public void cloudState(CloudHealth.State state) {
+    cloudState.set(state);
+  }
+
+  /** The cloud tier's state as last reported, or null before any report. */
+  public CloudHealth.State cloudStateNow() {
+    return cloudState.get();
+  }
+
+  /** Raises or clears the cloud alert gauge. */
+  public void cloudAlert(boolean raised) {
+    cloudAlert.set(raised ? 1 : 0);
+  }
+
+  /** Where the seconds-since-answer gauge reads when the cloud last answered (epoch ms, 0 never). */
+  public void cloudLastAnswerSource(LongSupplier epochMillis) {
+    this.cloudLastAnswer = epochMillis;
+  }
+
+  private double secondsSinceCloudAnswer() {
+    LongSupplier s = cloudLastAnswer;
+    long at = s == null ? 0 : s.getAsLong();
+    return at == 0 ? Double.NaN : (System.currentTimeMillis() - at) / 1000.0;
   }
 
   /** Makes the dirty-percent gauge read from the cloud tier's count of dirty bytes. */

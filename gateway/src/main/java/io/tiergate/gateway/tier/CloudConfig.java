@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
  * cache-high-watermark = 90%           evict clean chunks above this share of capacity...
  * cache-low-watermark = 80%            ...down to this one
  * gc-grace = 1h                        a dead pack is deleted this long after it died
+ * cold-read-timeout = 10s              a read that needs the cloud answers within this (NOT READY
+ *                                      when the cloud is away)
+ * cloud-alert-after = 5m               an alert once the cloud has been away this long
  * </pre>
  *
  * <p>The connection string is a secret: only the path of its file is kept here, so neither
@@ -37,17 +40,20 @@ import java.util.regex.Pattern;
  * @param highWatermark share of the local capacity above which clean chunks are evicted
  * @param lowWatermark share eviction brings the local usage down to
  * @param gcGrace how long a dead pack stays in the cloud (readers may still use it)
+ * @param coldReadTimeout longest a read waits for the cloud before it fails with NOT READY
+ * @param alertAfter how long the cloud may be away before an alert
  */
 public record CloudConfig(String target, Path connectionStringFile, String container,
     String packTier, Duration tierAfter, long bandwidthBytesPerSecond, int uploadParallelism,
-    double highWatermark, double lowWatermark, Duration gcGrace) {
+    double highWatermark, double lowWatermark, Duration gcGrace, Duration coldReadTimeout,
+    Duration alertAfter) {
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
 
   /** Defaults: local directory in the data directory, 1 h idle, unlimited bandwidth. */
   public static CloudConfig defaults() {
     return new CloudConfig(null, null, "tiergate", null, Duration.ofHours(1), 0, 2, 0.90, 0.80,
-        Duration.ofHours(1));
+        Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofMinutes(5));
   }
 
   /** Validates. */
@@ -60,6 +66,14 @@ public record CloudConfig(String target, Path connectionStringFile, String conta
     }
     if (!(lowWatermark > 0 && lowWatermark < highWatermark && highWatermark <= 1)) {
       throw new IllegalArgumentException("watermarks need 0 < low < high <= 100%");
+    }
+    // Under Linux's 30 s SCSI command timeout, or the initiator aborts and resets first.
+    if (coldReadTimeout.compareTo(Duration.ofMillis(100)) < 0
+        || coldReadTimeout.compareTo(Duration.ofSeconds(25)) > 0) {
+      throw new IllegalArgumentException("--cold-read-timeout must be 100ms to 25s");
+    }
+    if (alertAfter.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException("--cloud-alert-after must be at least 1s");
     }
   }
 
@@ -81,13 +95,13 @@ public record CloudConfig(String target, Path connectionStringFile, String conta
     return switch (key) {
       case "cloud" -> new CloudConfig(value.equalsIgnoreCase("azure") ? "azure" : value,
           connectionStringFile, container, packTier, tierAfter, bandwidthBytesPerSecond,
-          uploadParallelism, highWatermark, lowWatermark, gcGrace);
+          uploadParallelism, highWatermark, lowWatermark, gcGrace, coldReadTimeout, alertAfter);
       case "azureconnectionstringfile" -> new CloudConfig(target, Path.of(value), container,
           packTier, tierAfter, bandwidthBytesPerSecond, uploadParallelism, highWatermark,
-          lowWatermark, gcGrace);
+          lowWatermark, gcGrace, coldReadTimeout, alertAfter);
       case "container" -> new CloudConfig(target, connectionStringFile, value, packTier,
           tierAfter, bandwidthBytesPerSecond, uploadParallelism, highWatermark, lowWatermark,
-          gcGrace);
+          gcGrace, coldReadTimeout, alertAfter);
       case "packtier" -> {
         String t = value.toLowerCase(Locale.ROOT);
         if (!t.equals("hot") && !t.equals("cool") && !t.equals("cold")) {
@@ -95,25 +109,31 @@ public record CloudConfig(String target, Path connectionStringFile, String conta
         }
         yield new CloudConfig(target, connectionStringFile, container,
             Character.toUpperCase(t.charAt(0)) + t.substring(1), tierAfter,
-            bandwidthBytesPerSecond, uploadParallelism, highWatermark, lowWatermark, gcGrace);
+            bandwidthBytesPerSecond, uploadParallelism, highWatermark, lowWatermark, gcGrace, coldReadTimeout, alertAfter);
       }
       case "tierafter" -> new CloudConfig(target, connectionStringFile, container, packTier,
           parseDuration(value), bandwidthBytesPerSecond, uploadParallelism, highWatermark,
-          lowWatermark, gcGrace);
+          lowWatermark, gcGrace, coldReadTimeout, alertAfter);
       case "bandwidthlimit" -> new CloudConfig(target, connectionStringFile, container, packTier,
-          tierAfter, parseRate(value), uploadParallelism, highWatermark, lowWatermark, gcGrace);
+          tierAfter, parseRate(value), uploadParallelism, highWatermark, lowWatermark, gcGrace, coldReadTimeout, alertAfter);
       case "uploadparallelism" -> new CloudConfig(target, connectionStringFile, container,
           packTier, tierAfter, bandwidthBytesPerSecond, Integer.parseInt(value.trim()),
-          highWatermark, lowWatermark, gcGrace);
+          highWatermark, lowWatermark, gcGrace, coldReadTimeout, alertAfter);
       case "cachehighwatermark" -> new CloudConfig(target, connectionStringFile, container,
           packTier, tierAfter, bandwidthBytesPerSecond, uploadParallelism, parseShare(value),
-          lowWatermark, gcGrace);
+          lowWatermark, gcGrace, coldReadTimeout, alertAfter);
       case "cachelowwatermark" -> new CloudConfig(target, connectionStringFile, container,
           packTier, tierAfter, bandwidthBytesPerSecond, uploadParallelism, highWatermark,
-          parseShare(value), gcGrace);
+          parseShare(value), gcGrace, coldReadTimeout, alertAfter);
       case "gcgrace" -> new CloudConfig(target, connectionStringFile, container, packTier,
           tierAfter, bandwidthBytesPerSecond, uploadParallelism, highWatermark, lowWatermark,
-          parseDuration(value));
+          parseDuration(value), coldReadTimeout, alertAfter);
+      case "coldreadtimeout" -> new CloudConfig(target, connectionStringFile, container,
+          packTier, tierAfter, bandwidthBytesPerSecond, uploadParallelism, highWatermark,
+          lowWatermark, gcGrace, parseDuration(value), alertAfter);
+      case "cloudalertafter" -> new CloudConfig(target, connectionStringFile, container,
+          packTier, tierAfter, bandwidthBytesPerSecond, uploadParallelism, highWatermark,
+          lowWatermark, gcGrace, coldReadTimeout, parseDuration(value));
       default -> null;
     };
   }

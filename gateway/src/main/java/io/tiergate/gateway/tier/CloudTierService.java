@@ -19,6 +19,7 @@ import io.tiergate.tiering.pack.PackEntry;
 import io.tiergate.tiering.store.BandwidthLimiter;
 import io.tiergate.tiering.store.ObjectStore;
 import io.tiergate.tiering.store.ObjectStoreException;
+import io.tiergate.tiering.store.RetryingObjectStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -36,7 +37,6 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -89,9 +89,24 @@ import org.slf4j.LoggerFactory;
  * before its GC, from the pack records alone, so it follows overwrites without waiting for a
  * GC to run (or to succeed).
  *
+ * <p>Whose container: before its first write to a store the tier reads the store's key ring
+ * ({@link KeyRingMatch}). A ring that is not this appliance's (not even an older generation of
+ * it) means the container belongs to another appliance: the tier does not attach, writes
+ * nothing there (no pack, key ring, catalogue or journal), deletes nothing, evicts nothing, and
+ * says so in its state ({@code foreign-container}) and log, while the engine serves the local
+ * volumes. Publishing the key ring replaces only older generations of this appliance's own.
+ *
+ * <p>Health ({@link CloudHealth}): every attempt of every store call reports whether the store
+ * answered, so an outage shows at its first failed attempt and a recovery at the first answer;
+ * a probe every few seconds while the store is away (and after a quiet spell while it is not)
+ * keeps the state current with no traffic, and raises the alert after {@code
+ * cloud-alert-after}. A cold read waits at most {@code cold-read-timeout} (default 10 s, under
+ * the initiators' 30 s command timeout) and then fails with NOT READY, which initiators retry;
+ * while the store is marked away, cold reads fail at once instead of each waiting.
+ *
  * <p>Concurrency: passes (upload, eviction, GC) run one at a time under one lock, on the
- * scheduler's thread or on the caller's (a sync); uploads fan out to the upload pool. Cold
- * reads run on the reading thread.
+ * scheduler's thread or on the caller's (a sync); uploads fan out to the upload pool. A cold
+ * read's fetch runs on the cold-read pool while the reading thread waits for it, bounded.
  */
 public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CloudTierService.class);
@@ -100,6 +115,15 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   static final double REPACK_DEAD_SHARE = 0.20;
   /** Longest a write waits for room (uploads to finish) before it fails. */
   static final long BACK_PRESSURE_MILLIS = 10_000;
+  /** How often the store is probed while it is away. */
+  static final long PROBE_AWAY_MILLIS = 2_000;
+  /** A store that has not answered anything for this long is probed. */
+  static final long PROBE_IDLE_MILLIS = 5_000;
+  /**
+   * What an Azure probe reads: a name that is never written, so the answer is a 404, billed as
+   * a read (about a tenth of a listing's price; a probe every 5 s costs cents a month).
+   */
+  static final String PROBE_OBJECT = "meta/probe";
 
   private final BlockEngine engine;
   private final ChunkTierStore chunks;
@@ -109,6 +133,12 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   // Replaced together, under the pass lock, by replaceStore (new credentials).
   private volatile ObjectStore objects;
   private volatile CloudTier tier;
+  // The same store with the short retry budget of cold reads (same delegate as objects).
+  private volatile CloudTier coldTier;
+  private final CloudHealth health;
+  private volatile long lastProbeMillis;
+  private final ScheduledExecutorService prober;
+  private final ThreadPoolExecutor coldPool;
   private final BandwidthLimiter limiter;
   private final TierCounters counters = new TierCounters();
   private final ReentrantLock passLock = new ReentrantLock();
@@ -138,9 +168,25 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     this.keys = keys;
     this.config = config;
     this.dataDir = dataDir;
-    this.objects = objects;
+    this.health = new CloudHealth(config.alertAfter(), System::currentTimeMillis);
+    this.health.setListener(healthToMeters);
+    this.objects = observed(objects);
     this.limiter = new BandwidthLimiter(config.bandwidthBytesPerSecond());
-    this.tier = new CloudTier(objects, keys, limiter, 8);
+    this.tier = new CloudTier(this.objects, keys, limiter, 8);
+    this.coldTier = new CloudTier(coldView(this.objects, config), keys, limiter, 8);
+    this.prober = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "tiergate-cloud-probe");
+      t.setDaemon(true);
+      return t;
+    });
+    // Fetches of cold reads; the readers wait for them, at most cold-read-timeout.
+    this.coldPool = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS,
+        new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "tiergate-cold-read");
+          t.setDaemon(true);
+          return t;
+        });
+    this.coldPool.allowCoreThreadTimeOut(true);
     this.uploaders = Executors.newFixedThreadPool(config.uploadParallelism(), r -> {
       Thread t = new Thread(r, "tiergate-upload");
       t.setDaemon(true);
@@ -193,6 +239,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     }
     engine.setColdReader(s);
     engine.setSpaceReclaimer(s);
+    s.prober.scheduleWithFixedDelay(s::probeTick, 1000, 1000, TimeUnit.MILLISECONDS);
     if (background) {
       long period = Math.max(1000, Math.min(30_000, config.tierAfter().toMillis() / 4));
       s.scheduler.scheduleWithFixedDelay(s::periodicPass, 0, period, TimeUnit.MILLISECONDS);
@@ -204,9 +251,40 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     return s;
   }
 
-  /** Reports to {@code m} from now on (null: nowhere). */
+  /** Reports to {@code m} from now on (null: nowhere), the current cloud state first. */
   public void setMeters(TierMeters m) {
     meters = m == null ? TierMeters.NONE : m;
+    meters.cloudState(health.state(), health.lastError());
+  }
+
+  private final CloudHealth.Listener healthToMeters = new CloudHealth.Listener() {
+    @Override
+    public void stateChanged(CloudHealth.State now, String detail) {
+      meters.cloudState(now, detail);
+    }
+
+    @Override
+    public void alert(boolean raised, String detail) {
+      meters.cloudAlert(raised, detail);
+    }
+  };
+
+  /** What the tier sees of its store now: state, last error, last answer, alert. */
+  public CloudHealth health() {
+    return health;
+  }
+
+  /** Every attempt on {@code store} reports to the health; a store that does not retry tries once. */
+  private ObjectStore observed(ObjectStore store) {
+    RetryingObjectStore r = store instanceof RetryingObjectStore rs ? rs
+        : new RetryingObjectStore(store, Duration.ofMillis(200), Duration.ofSeconds(10),
+            Duration.ZERO);
+    return r.observedBy(health);
+  }
+
+  /** The store as cold reads use it: retried for half their time bound, then given up. */
+  private static ObjectStore coldView(ObjectStore observed, CloudConfig config) {
+    return ((RetryingObjectStore) observed).withBudget(config.coldReadTimeout().dividedBy(2));
   }
 
   /** {@link #dirtyBytes}, at most five seconds old (for gauges and dashboards). */
@@ -301,14 +379,94 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    * Once per process, when the cloud first answers: the container exists and holds the
    * current key ring. Until then a pass does nothing else (the gateway serves from local).
    */
-  private void ensureCloudReady() {
+  private boolean ensureCloudReady() {
     if (cloudReady) {
-      return;
+      return true;
     }
     CloudStores.ensureContainer(config);
-    publishKeyRing();
+    CloudTier t = tier;
+    byte[] theirs = t.metadata().latestKeyRing().orElse(null);
+    if (KeyRingMatch.of(theirs, keys) == KeyRingMatch.FOREIGN) {
+      refuseForeign();
+      return false;
+    }
+    publishKeyRing(t, theirs);
+    health.attached();
     cloudReady = true;
+    return true;
   }
+
+  /** The container is another appliance's: say so, once per discovery, and touch nothing. */
+  private void refuseForeign() {
+    boolean first = health.state() != CloudHealth.State.FOREIGN_CONTAINER;
+    String why = describe() + " belongs to another appliance (it holds another key ring)";
+    health.foreign(why + ": nothing is uploaded or evicted; point the cloud tier elsewhere");
+    counters.lastError = health.lastError();
+    if (first) {
+      log.error("cloud tier NOT attached: {}. This appliance never writes to it, so that "
+          + "appliance's packs, keys and catalogue stay intact. Give --cloud another container or "
+          + "directory (or use Set-CloudCredential); recovering that appliance's volumes needs "
+          + "its passphrase and the disaster-recovery procedure. Local volumes are served "
+          + "meanwhile.", why);
+    }
+  }
+
+  /** Whether the tier may not touch its store (another appliance's container). */
+  private boolean foreign() {
+    return health.state() == CloudHealth.State.FOREIGN_CONTAINER;
+  }
+
+  private String foreignMessage() {
+    return "the cloud tier is not attached: " + health.lastError();
+  }
+
+  /** One tick of the probe thread: the alert clock, and a probe when one is due. */
+  private void probeTick() {
+    if (closed) {
+      return;
+    }
+    health.checkAlert();
+    long now = System.currentTimeMillis();
+    CloudHealth.State s = health.state();
+    boolean due = switch (s) {
+      case DISCONNECTED, CONNECTING -> now - lastProbeMillis >= PROBE_AWAY_MILLIS;
+      case CONNECTED -> now - Math.max(lastProbeMillis, health.lastAnswerMillis())
+          >= PROBE_IDLE_MILLIS;
+      case FOREIGN_CONTAINER -> false; // the periodic pass checks the container again
+    };
+    if (!due) {
+      return;
+    }
+    Future<?> running = probe;
+    if (running != null && !running.isDone()) {
+      return; // a probe the store has not answered yet: it reports when it ends
+    }
+    lastProbeMillis = now;
+    ObjectStore store = objects;
+    boolean azure = config.azure();
+    try {
+      // On the cold-read pool, so that a store that holds requests without answering never
+      // holds up this thread (and the alert clock on it).
+      probe = coldPool.submit(() -> {
+        try {
+          // One attempt: the health hears how it ended (a 404 is an answer). A directory is
+          // listed instead: a vanished one fails to list, while reading a name in it answers.
+          RetryingObjectStore once = ((RetryingObjectStore) store).withBudget(Duration.ZERO);
+          if (azure) {
+            once.get(PROBE_OBJECT);
+          } else {
+            once.list("keys/");
+          }
+        } catch (RuntimeException e) {
+          log.debug("cloud probe failed: {}", e.getMessage());
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  private volatile Future<?> probe;
 
   private void periodicPass() {
     if (closed) {
@@ -320,7 +478,9 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       log.debug("cannot count the packs waiting for GC: {}", e.getMessage());
     }
     try {
-      ensureCloudReady();
+      if (!ensureCloudReady()) {
+        return; // another appliance's container: nothing to do there
+      }
       runPass(System.currentTimeMillis() - config.tierAfter().toMillis(), false);
       evictToWatermark();
       gc(false);
@@ -341,11 +501,15 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    */
   public long sync() throws InterruptedException {
     long before = counters.chunksUploaded();
+    boolean ready;
     try {
-      ensureCloudReady();
+      ready = ensureCloudReady();
     } catch (RuntimeException e) {
       noteError("connecting to the cloud", e);
       throw new IllegalStateException("the cloud is not reachable: " + counters.lastError, e);
+    }
+    if (!ready) {
+      throw new IllegalStateException(foreignMessage());
     }
     runPass(Long.MAX_VALUE, true);
     publishCatalogueIfChanged();
@@ -366,6 +530,10 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   }
 
   private void runPass(long writtenBefore, boolean all) throws InterruptedException {
+    if (!cloudReady) {
+      throw new IllegalStateException(foreign() ? foreignMessage()
+          : "the cloud tier has not reached its store yet");
+    }
     passLock.lockInterruptibly();
     List<PackJob> jobs = new ArrayList<>();
     AtomicReference<RuntimeException> failure = new AtomicReference<>();
@@ -602,6 +770,9 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
 
   /** Evicts clean chunks when above the high watermark, down to the low one. */
   public long evictToWatermark() {
+    if (foreign()) {
+      return 0;
+    }
     long cap = cacheCapacity();
     long local = chunks.localBytes();
     if (cap == Long.MAX_VALUE || local <= config.highWatermark() * cap) {
@@ -615,8 +786,15 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     return freed;
   }
 
-  /** Evicts every clean chunk ({@code Clear-Cache}); dirty chunks stay. */
+  /**
+   * Evicts every clean chunk ({@code Clear-Cache}); dirty chunks stay. Evicts nothing while the
+   * store is another appliance's (this appliance's packs are not there).
+   */
   public long evictAll() {
+    if (foreign()) {
+      log.warn("cache not cleared: {}", foreignMessage());
+      return 0; // nothing local is in this store
+    }
     long freed = chunks.evict(Long.MAX_VALUE);
     counters.evictedBytes.add(freed);
     log.info("cache cleared: {} bytes of clean chunks evicted", freed);
@@ -632,6 +810,9 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    */
   @Override
   public long reclaim(long bytes) {
+    if (foreign()) {
+      return 0; // nothing local is in this store: writes get SPACE ALLOCATION FAILED
+    }
     long cap = cacheCapacity();
     long toLow = chunks.localBytes() - (long) (config.lowWatermark() * cap);
     long freed = chunks.evict(Math.max(bytes, toLow));
@@ -673,6 +854,9 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     }
     urgent = scheduler.submit(() -> {
       try {
+        if (!ensureCloudReady()) {
+          return;
+        }
         runPass(Long.MAX_VALUE, true);
       } catch (RuntimeException e) {
         noteError("upload under local pressure", e);
@@ -684,34 +868,82 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
 
   // ------------------------------------------------------------------ cold reads
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Answers within {@code cold-read-timeout}: the fetch runs on the cold-read pool and the
+   * reader waits for it that long at most, then fails with NOT READY and marks the store away
+   * (the fetch goes on, and brings the chunk home if the store answers after all). While the
+   * store is marked away the read fails at once.
+   */
   @Override
   public byte[] read(byte[] chunkId, long packNumber, int recordIndex, long offset, int length) {
+    long deadline = System.nanoTime() + config.coldReadTimeout().toNanos();
+    refuseWhenAway();
     ByteBuffer key = ByteBuffer.wrap(chunkId.clone());
     CompletableFuture<byte[]> mine = new CompletableFuture<>();
     CompletableFuture<byte[]> running = inflight.putIfAbsent(key, mine);
     if (running != null) {
-      try {
-        return running.join();
-      } catch (CompletionException e) {
-        throw e.getCause() instanceof RuntimeException r ? r : e;
-      }
+      return await(running, deadline);
     }
     try {
       // A read-ahead or another reader may have brought it home since the caller looked.
       byte[] local = chunks.localBytes(chunkId);
       if (local != null) {
         mine.complete(local);
+        inflight.remove(key, mine);
         return local;
       }
-      byte[] stored = fetchVerified(chunkId, packNumber, recordIndex, offset, length);
-      chunks.reinsert(chunkId, stored);
-      mine.complete(stored);
-      return stored;
-    } catch (RuntimeException e) {
+      coldPool.execute(() -> {
+        try {
+          byte[] stored = fetchVerified(chunkId, packNumber, recordIndex, offset, length);
+          chunks.reinsert(chunkId, stored);
+          mine.complete(stored);
+        } catch (RuntimeException e) {
+          mine.completeExceptionally(e);
+        } finally {
+          inflight.remove(key, mine);
+        }
+      });
+    } catch (RuntimeException e) { // rejected (closing), or the local lookup failed
       mine.completeExceptionally(e);
-      throw e;
-    } finally {
       inflight.remove(key, mine);
+      throw e;
+    }
+    return await(mine, deadline);
+  }
+
+  /** Fails at once with NOT READY when the store is another appliance's or marked away. */
+  private void refuseWhenAway() {
+    if (foreign()) {
+      throw new BlockDeviceException(BlockDeviceException.Kind.NOT_READY, foreignMessage());
+    }
+    if (health.disconnected()) {
+      counters.readErrors.increment();
+      throw new BlockDeviceException(BlockDeviceException.Kind.NOT_READY,
+          "the cloud is away (" + health.lastError() + "): an evicted chunk cannot be read now");
+    }
+  }
+
+  /** The fetch's result, waiting until {@code deadline} (System.nanoTime) at most. */
+  private byte[] await(CompletableFuture<byte[]> fetch, long deadline) {
+    try {
+      return fetch.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r
+          : new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      counters.readErrors.increment();
+      String why = "a cold read got no answer within " + config.coldReadTimeout().toMillis()
+          + " ms";
+      health.disconnected(why);
+      counters.lastError = why;
+      throw new BlockDeviceException(BlockDeviceException.Kind.NOT_READY,
+          why + ": the cloud is away, retry later");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BlockDeviceException(BlockDeviceException.Kind.NOT_READY,
+          "interrupted while reading an evicted chunk");
     }
   }
 
@@ -730,7 +962,8 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   @Override
   public void prefetch(byte[] chunkId, long packNumber, int recordIndex, long offset,
       int length) {
-    if (closed || inflight.containsKey(ByteBuffer.wrap(chunkId))) {
+    if (closed || foreign() || health.disconnected()
+        || inflight.containsKey(ByteBuffer.wrap(chunkId))) {
       return;
     }
     hints.add(new Hint(chunkId.clone(), packNumber, recordIndex, offset, length));
@@ -899,7 +1132,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     long t0 = System.nanoTime();
     List<byte[]> stored;
     try {
-      stored = tier.fetchRun(ref(p), entries);
+      stored = coldTier.fetchRun(ref(p), entries);
     } catch (ObjectStoreException e) {
       counters.readErrors.increment();
       meters.request(System.nanoTime() - t0, true);
@@ -924,7 +1157,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     long t0 = System.nanoTime();
     byte[] stored;
     try {
-      stored = tier.fetch(ref, new PackEntry(ChunkId.of(chunkId), recordIndex, offset, length));
+      stored = coldTier.fetch(ref, new PackEntry(ChunkId.of(chunkId), recordIndex, offset, length));
     } catch (CryptoException e) {
       integrityFailure("does not authenticate");
       throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
@@ -976,6 +1209,9 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    * @return packs deleted
    */
   public int gc(boolean ignoreGrace) throws InterruptedException {
+    if (!cloudReady) {
+      return 0; // deletes only in a store this tier attached to
+    }
     passLock.lockInterruptibly();
     try {
       long now = System.currentTimeMillis();
@@ -1059,25 +1295,44 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
 
   // ------------------------------------------------------------------ metadata
 
-  private void publishKeyRing() {
+  /**
+   * Publishes this appliance's key ring when the store's newest ({@code theirs}) is not it
+   * already; only older generations of this appliance's own ring are replaced.
+   *
+   * @throws IllegalStateException for another appliance's store (nothing is written)
+   */
+  private void publishKeyRing(CloudTier t, byte[] theirs) {
+    if (KeyRingMatch.of(theirs, keys) == KeyRingMatch.FOREIGN) {
+      refuseForeign();
+      throw new IllegalStateException(foreignMessage());
+    }
     byte[] mine = keys.serialize();
-    byte[] theirs = tier.metadata().latestKeyRing().orElse(null);
     if (!Arrays.equals(mine, theirs)) {
-      tier.metadata().publishKeyRing(mine);
+      t.metadata().publishKeyRing(mine, keys::isFormOf);
       log.info("published the wrapped key slots to the cloud");
     }
   }
 
   /**
    * Publishes the key ring again (after a passphrase change: the cloud copy must stop opening
-   * with the old passphrase).
+   * with the old passphrase). Does nothing in a store the tier has not attached to (the next
+   * attach publishes the current ring).
+   *
+   * @throws IllegalStateException when the store holds another appliance's ring
    */
   public void republishKeyRing() {
-    publishKeyRing();
+    if (!cloudReady) {
+      return;
+    }
+    CloudTier t = tier;
+    publishKeyRing(t, t.metadata().latestKeyRing().orElse(null));
   }
 
   /** Publishes the encrypted volume catalogue when the volumes changed since the last time. */
   public void publishCatalogueIfChanged() {
+    if (!cloudReady) {
+      return;
+    }
     List<VolumeInfo> vols = engine.listVolumes();
     if (vols.equals(publishedCatalogue)) {
       return;
@@ -1114,13 +1369,12 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    *
    * @param packsKnown packs this appliance keeps in the cloud (dead ones included)
    * @param packsMissing how many of them the candidate does not hold
-   * @param keyRing {@code none} (no key ring there yet), {@code ours}, or {@code foreign}
-   *     (another appliance's, which switching would overwrite)
+   * @param keyRing whose key ring the candidate holds
    */
-  public record StoreMatch(int packsKnown, int packsMissing, String keyRing) {
+  public record StoreMatch(int packsKnown, int packsMissing, KeyRingMatch keyRing) {
     /** Whether switching strands no chunk and overwrites no other appliance's keys. */
     public boolean acceptable() {
-      return packsMissing == 0 && !keyRing.equals("foreign");
+      return packsMissing == 0 && keyRing.writable();
     }
   }
 
@@ -1145,22 +1399,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
         missing++;
       }
     }
-    var meta = new io.tiergate.tiering.meta.CloudMetadata(candidate);
-    byte[] theirs = meta.latestKeyRing().orElse(null);
-    String ring;
-    if (theirs == null) {
-      ring = "none";
-    } else if (Arrays.equals(theirs, keys.serialize())) {
-      ring = "ours";
-    } else {
-      // A copy from before a passphrase change is still ours: our keys open its catalogue.
-      try {
-        ring = meta.latest(keys.metadataCipher(), "catalogue").isPresent() ? "ours" : "foreign";
-      } catch (CryptoException e) {
-        ring = "foreign";
-      }
-    }
-    return new StoreMatch(mine.size(), missing, ring);
+    return new StoreMatch(mine.size(), missing, KeyRingMatch.of(candidate, keys));
   }
 
   /**
@@ -1193,12 +1432,14 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       }
       beforeSwitch.run();
       old = objects;
-      objects = store;
-      tier = new CloudTier(store, keys, limiter, 8);
+      objects = observed(store);
+      tier = new CloudTier(objects, keys, limiter, 8);
+      coldTier = new CloudTier(coldView(objects, next), keys, limiter, 8);
       config = next;
       cloudReady = false;
       publishedCatalogue = null;
       counters.lastError = null;
+      health.reset();
     } finally {
       passLock.unlock();
     }
@@ -1225,6 +1466,8 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     engine.setColdReader(null);
     engine.setSpaceReclaimer(null);
     scheduler.shutdownNow();
+    prober.shutdownNow();
+    coldPool.shutdownNow();
     readAheadPlanner.shutdownNow();
     readAhead.shutdownNow();
     // An interrupted upload leaves its chunks dirty (they are committed only after a

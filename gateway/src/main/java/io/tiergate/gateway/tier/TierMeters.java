@@ -27,6 +27,12 @@ public interface TierMeters {
   /** GC: packs waiting for repack, and cloud bytes just reclaimed. */
   void gc(long pendingPacks, long reclaimedBytes);
 
+  /** The cloud state changed to {@code state} ({@code detail}: why, or null; never a secret). */
+  default void cloudState(CloudHealth.State state, String detail) {}
+
+  /** The cloud has been away for the alert time ({@code raised}), or answers again. */
+  default void cloudAlert(boolean raised, String detail) {}
+
   /** Reports nothing. */
   TierMeters NONE = new Silent();
 

@@ -38,18 +38,20 @@ public final class TestGateway implements AutoCloseable {
   }
 
   private TestGateway(Path dir) throws IOException {
-    this(dir, "127.0.0.1");
+    this(dir, "127.0.0.1", null);
   }
 
-  private TestGateway(Path dir, String iscsiHost) throws IOException {
+  private TestGateway(Path dir, String iscsiHost, io.tiergate.gateway.tier.CloudConfig cloud)
+      throws IOException {
     this.dataDir = dir.resolve("data");
     this.passphraseFile = dir.resolve("passphrase");
     Files.createDirectories(dir);
     if (!Files.exists(passphraseFile)) {
       Files.writeString(passphraseFile, PASSPHRASE + "\n");
     }
-    gateway = Gateway.open(new GatewayConfig(dataDir, iscsiHost, 0, "127.0.0.1:0",
-        passphraseFile, Long.MAX_VALUE));
+    GatewayConfig config = new GatewayConfig(dataDir, iscsiHost, 0, "127.0.0.1:0",
+        passphraseFile, Long.MAX_VALUE);
+    gateway = Gateway.open(cloud == null ? config : config.withCloud(cloud));
     gateway.ensureDemoVolume();
     gateway.serve();
     url = URI.create(gateway.adminUrl());
@@ -65,7 +67,13 @@ public final class TestGateway implements AutoCloseable {
 
   /** Starts a gateway whose iSCSI portal binds {@code iscsiHost} ({@code 0.0.0.0}: all). */
   public static TestGateway start(Path dir, String iscsiHost) throws IOException {
-    return new TestGateway(dir, iscsiHost);
+    return new TestGateway(dir, iscsiHost, null);
+  }
+
+  /** Starts a gateway in {@code dir} whose cloud tier uses {@code cloud} (the run flags). */
+  public static TestGateway start(Path dir, io.tiergate.gateway.tier.CloudConfig cloud)
+      throws IOException {
+    return new TestGateway(dir, "127.0.0.1", cloud);
   }
 
   /** The iSCSI portal as host:port. */

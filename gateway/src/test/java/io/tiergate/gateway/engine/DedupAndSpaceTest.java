@@ -153,4 +153,28 @@ class DedupAndSpaceTest {
       Invariants.assertHold(engine);
     }
   }
+
+  @Test
+  void aDatabaseWithoutTheChunkBytesCounterCountsItOnceAtOpen() {
+    byte[] data = new byte[1 << 20];
+    new Random(61).nextBytes(data);
+    long chunkBytes;
+    try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
+      Volume v = engine.createVolume(VolumeSpec.of("v", 16L << 20));
+      v.write(0, Unpooled.wrappedBuffer(data), true);
+      chunkBytes = engine.usage().chunkBytes();
+      assertTrue(chunkBytes > data.length, "random data and its chunk headers");
+    }
+    // As a database written before the counter existed: no such counter.
+    try (io.tiergate.gateway.kv.KvStore kv = io.tiergate.gateway.kv.KvStore.open(dir,
+        EngineConfig.small().kv()); io.tiergate.gateway.kv.KvBatch b = kv.newBatch()) {
+      b.add(Layout.CHUNK_BYTES, -kv.counter(Layout.CHUNK_BYTES));
+      kv.write(b, true);
+      assertEquals(0, kv.counter(Layout.CHUNK_BYTES));
+    }
+    try (BlockEngine engine = BlockEngine.openWithLocalKey(dir, EngineConfig.small())) {
+      assertEquals(chunkBytes, engine.usage().chunkBytes());
+      Invariants.assertHold(engine);
+    }
+  }
 }

@@ -68,4 +68,18 @@ class CloudConfigTest {
     assertFalse(trace.toString().contains(SECRET), trace.toString());
     assertFalse(trace.toString().contains("AccountKey"), trace.toString());
   }
+
+  @Test
+  void theColdReadBoundAndTheAlertTimeHaveDefaultsAndLimits() {
+    CloudConfig d = CloudConfig.defaults();
+    assertEquals(Duration.ofSeconds(10), d.coldReadTimeout());
+    assertEquals(Duration.ofMinutes(5), d.alertAfter());
+    CloudConfig c = d.with("coldreadtimeout", "3s").with("cloudalertafter", "90s");
+    assertEquals(Duration.ofSeconds(3), c.coldReadTimeout());
+    assertEquals(Duration.ofSeconds(90), c.alertAfter());
+    // Past Linux's 30 s command timeout the initiator would abort first: refused.
+    assertThrows(IllegalArgumentException.class, () -> d.with("coldreadtimeout", "30s"));
+    assertThrows(IllegalArgumentException.class, () -> d.with("coldreadtimeout", "0s"));
+    assertThrows(IllegalArgumentException.class, () -> d.with("cloudalertafter", "0s"));
+  }
 }

@@ -17,7 +17,7 @@ final class TierFixture implements AutoCloseable {
   static final char[] PASSPHRASE = "correct horse battery staple 42".toCharArray();
 
   final Path dir;
-  final CloudConfig config;
+  CloudConfig config;
   final byte[] keyRing;
   final EngineConfig engineConfig;
   KeyRing keys;
@@ -40,6 +40,13 @@ final class TierFixture implements AutoCloseable {
     engine = BlockEngine.open(dir.resolve("db"), engineConfig,
         ChunkHasher.of(ids));
     tier = CloudTierService.start(engine, keys, config, dir, false);
+  }
+
+  /** Closes and opens everything again on another cloud store, as a restart with new flags. */
+  void restart(CloudConfig other) {
+    close();
+    config = other;
+    open();
   }
 
   /** Closes and opens everything again, as a gateway restart does. */

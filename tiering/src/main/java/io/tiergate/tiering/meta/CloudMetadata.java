@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -51,8 +52,40 @@ public final class CloudMetadata {
    * @return the generation written
    */
   public long publishKeyRing(byte[] serializedKeyRing) {
+    return publishKeyRing(serializedKeyRing, older -> true);
+  }
+
+  /**
+   * Publishes a serialised key ring as the next generation, then deletes the older generations
+   * for which {@code replaceable} holds (an appliance passes "an older form of my own ring"), and
+   * no other: a ring that is not the publisher's is never deleted, even when it was written
+   * between the publisher's own check of the store and this call.
+   *
+   * @return the generation written
+   */
+  public long publishKeyRing(byte[] serializedKeyRing, Predicate<byte[]> replaceable) {
     long gen = publishNext(KEYRING_PREFIX, name -> serializedKeyRing);
-    deleteOlder(KEYRING_PREFIX, gen, 0);
+    List<String> names = new ArrayList<>();
+    for (long g : generations(KEYRING_PREFIX)) {
+      if (g < gen) {
+        String name = name(KEYRING_PREFIX, g);
+        byte[] older;
+        try {
+          older = store.get(name);
+        } catch (ObjectStoreException e) {
+          if (e.code() == ObjectStoreException.Code.NOT_FOUND) {
+            continue; // deleted meanwhile
+          }
+          throw e;
+        }
+        if (replaceable.test(older)) {
+          names.add(name);
+        }
+      }
+    }
+    if (!names.isEmpty()) {
+      store.delete(names);
+    }
     return gen;
   }
 

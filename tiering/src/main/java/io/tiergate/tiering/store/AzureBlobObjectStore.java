@@ -5,6 +5,8 @@ import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.http.rest.Response;
 import com.azure.core.util.BinaryData;
+import com.azure.core.util.Configuration;
+import com.azure.core.util.ConfigurationBuilder;
 import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
@@ -60,7 +62,7 @@ public final class AzureBlobObjectStore implements ObjectStore {
   private AzureBlobObjectStore(Builder b) {
     BlobServiceClientBuilder sb =
         new BlobServiceClientBuilder()
-            .httpClient(b.httpClient != null ? b.httpClient : new JdkHttpClientBuilder().build())
+            .httpClient(b.httpClient != null ? b.httpClient : defaultTransport())
             .retryOptions(
                 new RequestRetryOptions(
                     RetryPolicyType.EXPONENTIAL,
@@ -98,6 +100,43 @@ public final class AzureBlobObjectStore implements ObjectStore {
     this.description = "AzureBlobObjectStore[" + service.getAccountName() + "/" + b.container + "]";
     if (b.createContainer) {
       call("create container " + b.container, () -> container.createIfNotExists());
+    }
+  }
+
+  /** The JDK setting that lets a client set headers the JDK's HTTP client restricts. */
+  static final String ALLOW_RESTRICTED_HEADERS = "jdk.httpclient.allowRestrictedHeaders";
+
+  /**
+   * The SDK's JDK HTTP client, set up to pass {@code Content-Length} on. The SDK puts that header
+   * on every request (and sizes the body from it); the JDK's client refuses it unless allowed,
+   * so the SDK's adapter dropped it with a WARN for every request: one log line per cold read.
+   * Allowed, the JDK sends exactly that one header (it sends its own otherwise, with the same
+   * value), and nothing is logged.
+   *
+   * <p>The JDK reads the setting once, when its HTTP client is first used in the process; the
+   * gateway's first use is this, so setting it here takes effect. Should another use have come
+   * first without it, the JDK still refuses the header: then the SDK is not told to pass it (it
+   * would fail every request) and keeps dropping it with its warning.
+   */
+  static HttpClient defaultTransport() {
+    Configuration config = Configuration.NONE;
+    if (jdkAllowsContentLength()) {
+      config = new ConfigurationBuilder().putProperty(ALLOW_RESTRICTED_HEADERS, "content-length")
+          .build();
+    }
+    return new JdkHttpClientBuilder().configuration(config).build();
+  }
+
+  private static synchronized boolean jdkAllowsContentLength() {
+    if (System.getProperty(ALLOW_RESTRICTED_HEADERS) == null) {
+      System.setProperty(ALLOW_RESTRICTED_HEADERS, "content-length");
+    }
+    try {
+      java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost/"))
+          .header("Content-Length", "0");
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false; // the JDK read its setting before: leave the SDK's filter in place
     }
   }
 

@@ -18,6 +18,12 @@ import org.slf4j.LoggerFactory;
  * the SDK retried inside it. A put that meets {@code ALREADY_EXISTS} therefore reads the object
  * back and succeeds when the bytes are the ones it was storing, so an upload is idempotent
  * without ever replacing anything; different bytes under the name are still refused.
+ *
+ * <p>An {@link Observer} hears of every attempt as it ends, so that whoever watches the
+ * store's health knows of an outage at its first failed attempt, not when the budget is spent.
+ * {@link #withBudget} and {@link #observedBy} give views of the same store (one delegate, one
+ * close) with another budget or observer: a cold read that must answer quickly retries less than
+ * an upload that can wait.
  */
 public final class RetryingObjectStore implements ObjectStore {
 
@@ -27,6 +33,25 @@ public final class RetryingObjectStore implements ObjectStore {
   private final Duration initialDelay;
   private final Duration maxDelay;
   private final Duration budget;
+  private final Observer observer;
+
+  /** Hears how each attempt of each call ended. Must be cheap and must not throw. */
+  public interface Observer {
+    /** The service answered (the call succeeded, or failed with an answer such as NOT_FOUND). */
+    void answered();
+
+    /** The attempt failed without an answer the caller can use (outage, throttling, refusal). */
+    void failed(ObjectStoreException e);
+
+    /** Hears nothing. */
+    Observer NONE = new Observer() {
+      @Override
+      public void answered() {}
+
+      @Override
+      public void failed(ObjectStoreException e) {}
+    };
+  }
 
   /**
    * Wraps {@code delegate}.
@@ -41,6 +66,33 @@ public final class RetryingObjectStore implements ObjectStore {
     this.initialDelay = initialDelay;
     this.maxDelay = maxDelay;
     this.budget = budget;
+    this.observer = Observer.NONE;
+  }
+
+  private RetryingObjectStore(RetryingObjectStore base, Duration budget, Observer observer) {
+    this.delegate = base.delegate;
+    this.initialDelay = base.initialDelay;
+    this.maxDelay = base.maxDelay;
+    this.budget = budget;
+    this.observer = observer;
+  }
+
+  /**
+   * The same store (same delegate: closing either closes both) retrying each call for at most
+   * {@code budget}; {@link Duration#ZERO} tries once.
+   */
+  public RetryingObjectStore withBudget(Duration budget) {
+    return new RetryingObjectStore(this, budget, observer);
+  }
+
+  /** The same store, with every attempt reported to {@code observer}. */
+  public RetryingObjectStore observedBy(Observer observer) {
+    return new RetryingObjectStore(this, budget, observer);
+  }
+
+  /** How long one call keeps retrying. */
+  public Duration budget() {
+    return budget;
   }
 
   @Override
@@ -112,8 +164,15 @@ public final class RetryingObjectStore implements ObjectStore {
     long delay = initialDelay.toMillis();
     for (int attempt = 1; ; attempt++) {
       try {
-        return op.get();
+        T result = op.get();
+        observer.answered();
+        return result;
       } catch (ObjectStoreException e) {
+        if (answered(e.code())) {
+          observer.answered();
+        } else {
+          observer.failed(e);
+        }
         long left = deadline - System.nanoTime();
         if (!e.code().retryable() || left <= 0) {
           throw e;
@@ -129,5 +188,13 @@ public final class RetryingObjectStore implements ObjectStore {
         delay = Math.min(delay * 2, maxDelay.toMillis());
       }
     }
+  }
+
+  /** Failures that are the service's answer about the request, not a sign of an outage. */
+  private static boolean answered(ObjectStoreException.Code code) {
+    return switch (code) {
+      case NOT_FOUND, ALREADY_EXISTS, INVALID -> true;
+      default -> false;
+    };
   }
 }

@@ -57,6 +57,23 @@ class CloudMetadataTest {
   }
 
   @Test
+  void publishingDeletesOnlyOlderGenerationsThatAreOurs() {
+    try (KeyRing other = KeyRing.create(PASS.clone(), KdfParams.insecureForTests(1000))) {
+      byte[] theirs = other.serialize();
+      meta.publishKeyRing(theirs); // another appliance's, written as generation 1
+      byte[] oldOurs = ring.serialize();
+      new CloudMetadata(store).publishKeyRing(oldOurs, ring::isFormOf);
+      ring.changePassphrase(PASS.clone(), NEW_PASS.clone());
+      new CloudMetadata(store).publishKeyRing(ring.serialize(), ring::isFormOf);
+      List<String> names = store.list("keys/").stream().map(ObjectStore.ObjectInfo::name)
+          .toList();
+      assertEquals(2, names.size(), names.toString());
+      assertArrayEquals(theirs, store.get(names.get(0)), "the other ring is never deleted");
+      assertArrayEquals(ring.serialize(), store.get(names.get(1)));
+    }
+  }
+
+  @Test
   void aPassphraseChangeLeavesOnlyTheNewSlotsInTheCloud() {
     meta.publishKeyRing(ring.serialize());
     ring.changePassphrase(PASS.clone(), NEW_PASS.clone());
