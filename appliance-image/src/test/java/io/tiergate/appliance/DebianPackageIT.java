@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * systemd would run it (its user, working directory, umask, file limit and a credentials
  * directory holding the passphrase), reached with {@code iscsi-ls} and a qemu-img round trip
  * through a volume made with the {@code tiergate} command on the PATH; then {@code dpkg -r}
- * (data kept) and {@code dpkg -P} (data deleted, and said so). Whatever happens, the package,
+ * (data kept) and {@code dpkg -P} (data deleted, and said so); and an upgrade over an earlier
+ * version of the package that keeps a volume's data and the conffile edits. Whatever happens, the package,
  * the user and every file the test made are gone at the end.
  */
 class DebianPackageIT {
@@ -135,13 +136,7 @@ class DebianPackageIT {
         .replace("admin-listen = 127.0.0.1:8080", "admin-listen = 127.0.0.1:" + adminPort);
     Files.writeString(CONF, conf);
 
-    // The credential, as systemd would hand it over: readable by the service user alone.
-    Files.createDirectories(CREDENTIALS);
-    Path passphrase = Files.writeString(CREDENTIALS.resolve("passphrase"),
-        "package test passphrase\n");
-    run("chown", "-R", PKG + ":" + PKG, CREDENTIALS.toString());
-    run("chmod", "0500", CREDENTIALS.toString());
-    run("chmod", "0400", passphrase.toString());
+    giveCredential();
 
     Process gateway = startLikeSystemd(unit);
     Path log = tmp.resolve("service.err");
@@ -188,6 +183,75 @@ class DebianPackageIT {
     assertFalse(Files.exists(DATA), "purge deletes the data");
     assertFalse(Files.exists(CONF.getParent()), "and /etc/tiergate");
     assertFalse(installed());
+  }
+
+  /**
+   * The package's upgrade path: this build installed over the same package given a lower
+   * version (there is no earlier release to take), with a volume holding data, an edited
+   * conffile and a passphrase credential. The upgrade runs prerm upgrade and postinst
+   * configure OLD-VERSION, keeps the edited conffile without asking (the packaged one did not
+   * change), and the service comes back with the volume reading back identical.
+   */
+  @Test
+  void upgradeKeepsTheDataAndTheConffileEdits() throws Exception {
+    Path raw = tmp.resolve("previous");
+    run("dpkg-deb", "-R", deb.toString(), raw.toString());
+    Path control = raw.resolve("DEBIAN/control");
+    String version = run("dpkg-deb", "-f", deb.toString(), "Version").trim();
+    String previous = version + "~previous1";
+    Files.writeString(control, Files.readString(control)
+        .replace("Version: " + version + "\n", "Version: " + previous + "\n"));
+    Path previousDeb = tmp.resolve("tiergate_previous_amd64.deb");
+    run("dpkg-deb", "-Zgzip", "-z1", "-b", raw.toString(), previousDeb.toString());
+    run("dpkg", "-i", previousDeb.toString());
+    assertEquals(previous, run("dpkg-query", "-W", "-f=${Version}", PKG).trim());
+
+    int iscsiPort = freePort();
+    String edited = Files.readString(CONF)
+        .replace("iscsi-listen = 0.0.0.0:3260", "iscsi-listen = 127.0.0.1:" + iscsiPort)
+        .replace("admin-listen = 127.0.0.1:8080", "admin-listen = 127.0.0.1:" + freePort())
+        + "# edited by the administrator\n";
+    Files.writeString(CONF, edited);
+    giveCredential();
+    String unit = Files.readString(UNIT);
+    Path image = Commands.randomImage(tmp.resolve("image.raw"), LUN_BYTES, 5);
+    Process gateway = startLikeSystemd(unit);
+    try {
+      String portal = Commands.portal(gateway, tmp.resolve("service.err"));
+      run("tiergate", "New-Volume", "-Name", "kept", "-Size", "16MiB", "--data-dir",
+          DATA.toString());
+      run("qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(),
+          "iscsi://" + portal + "/iqn.2026-11.io.tiergate:kept/0");
+    } finally {
+      Commands.stop(gateway);
+    }
+
+    String upgraded = run("dpkg", "-i", deb.toString());
+    assertEquals(version, run("dpkg-query", "-W", "-f=${Version}", PKG).trim(), upgraded);
+    assertEquals(edited, Files.readString(CONF), "the conffile edits are kept");
+    assertOwner(DATA, PKG, "rwxr-x---");
+
+    gateway = startLikeSystemd(Files.readString(UNIT));
+    try {
+      String portal = Commands.portal(gateway, tmp.resolve("service.err"));
+      assertEquals("127.0.0.1:" + iscsiPort, portal);
+      Path back = tmp.resolve("back.raw");
+      run("qemu-img", "convert", "-f", "raw", "-O", "raw",
+          "iscsi://" + portal + "/iqn.2026-11.io.tiergate:kept/0", back.toString());
+      assertEquals(-1, Files.mismatch(image, back), "the volume reads back after the upgrade");
+    } finally {
+      Commands.stop(gateway);
+    }
+  }
+
+  /** The passphrase credential, as systemd would hand it over: the service user's alone. */
+  private static void giveCredential() throws IOException {
+    Files.createDirectories(CREDENTIALS);
+    Path passphrase = Files.writeString(CREDENTIALS.resolve("passphrase"),
+        "package test passphrase\n");
+    run("chown", "-R", PKG + ":" + PKG, CREDENTIALS.toString());
+    run("chmod", "0500", CREDENTIALS.toString());
+    run("chmod", "0400", passphrase.toString());
   }
 
   @Test
