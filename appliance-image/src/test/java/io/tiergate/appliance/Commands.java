@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -113,9 +112,5 @@ final class Commands {
     run("qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", image.toString(), lun);
     run("qemu-img", "convert", "-f", "raw", "-O", "raw", lun, back.toString());
     assertEquals(-1, Files.mismatch(image, back), "the LUN did not read back what was written");
-  }
-
-  static List<String> lines(String s) {
-    return s.lines().toList();
   }
 }
