@@ -7,12 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * an empty directory and {@code bin/tiergate} runs with {@code JAVA_HOME} unset and a
  * {@code PATH} that holds everything of /usr/bin and /bin except the JDK's commands (checked:
  * {@code java} is not found). A volume made with {@code New-Volume} is written and read back
- * with qemu-img over iSCSI on a free loopback port, then the gateway stops on SIGTERM.
+ * with qemu-img over iSCSI on a free loopback port; its /metrics scrape holds every series the
+ * shipped Prometheus rules and Grafana dashboard query; then the gateway stops on SIGTERM.
  */
 class DistributionIT {
   private static final int LUN_BYTES = 16 << 20;
@@ -82,6 +93,12 @@ class DistributionIT {
       Path image = Commands.randomImage(tmp.resolve("image.raw"), LUN_BYTES, 16);
       Commands.qemuRoundTrip(image, "iscsi://" + portal + "/iqn.2026-11.io.tiergate:dist/0",
           tmp.resolve("back.raw"));
+      // The shipped Prometheus rules and dashboard query series this gateway really exports.
+      Set<String> missing = OpsMetersTest.usedByOpsFiles(home.resolve("share/ops"));
+      String scrape = scrape(data);
+      missing.removeIf(name -> scrape.lines().anyMatch(l -> l.startsWith(name + "{")
+          || l.startsWith(name + " ")));
+      assertEquals(Set.of(), missing, "not in the scrape:\n" + scrape);
     } finally {
       status = Commands.stop(gateway);
     }
@@ -89,6 +106,32 @@ class DistributionIT {
     assertTrue(logged.contains("gateway stopped"), "clean stop on SIGTERM:\n" + logged);
     // 143 = 128 + SIGTERM: the JVM's exit status after its shutdown hooks ran.
     assertTrue(status == 0 || status == 143, "exit status " + status + "\n" + logged);
+  }
+
+  /**
+   * GET /metrics from the gateway of {@code data}, the way the CLI finds it on the appliance:
+   * its endpoint file, local credential and certificate.
+   */
+  private static String scrape(Path data) throws Exception {
+    Path admin = data.resolve("admin");
+    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+    trust.load(null, null);
+    try (InputStream in = Files.newInputStream(admin.resolve("tls.crt"))) {
+      trust.setCertificateEntry("gateway", CertificateFactory.getInstance("X.509")
+          .generateCertificate(in));
+    }
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(null, tmf.getTrustManagers(), null);
+    HttpClient http = HttpClient.newBuilder().sslContext(tls).build();
+    URI url = URI.create(Files.readString(admin.resolve("endpoint")).trim() + "/metrics");
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(url)
+        .header("Authorization", "Bearer " + Files.readString(admin.resolve("local-credential"))
+            .trim()).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    return r.body();
   }
 
   /** A directory with a link to every command of /usr/bin and /bin except the JDK's. */

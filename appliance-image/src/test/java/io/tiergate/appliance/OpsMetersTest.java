@@ -57,6 +57,20 @@ class OpsMetersTest {
     return names;
   }
 
+  /** Every series name the shipped rules and dashboard query. */
+  static Set<String> usedByOpsFiles(Path ops) throws IOException {
+    Set<String> used = new TreeSet<>(named(Files.readString(
+        ops.resolve("prometheus/tiergate-rules.yml")).lines()
+        .filter(l -> l.trim().startsWith("expr:")).reduce("", (a, b) -> a + "\n" + b)));
+    for (JsonNode panel : new ObjectMapper()
+        .readTree(ops.resolve("grafana/tiergate-dashboard.json").toFile()).get("panels")) {
+      for (JsonNode target : panel.get("targets")) {
+        used.addAll(named(target.get("expr").asText()));
+      }
+    }
+    return used;
+  }
+
   @Test
   void alertRulesNameOnlyExportedMeters() throws IOException {
     String rules = Files.readString(OPS.resolve("prometheus/tiergate-rules.yml"));
