@@ -46,7 +46,7 @@ public final class GatewayStats {
   static final String VOLUME_WRITE_BYTES_HELP = "Bytes written to a volume";
   public static final String VOLUME_ERRORS = "tiergate.volume.errors";
   static final String VOLUME_ERRORS_HELP = "Commands on a volume that failed with an error";
-  /** Tag naming the kind of a snapshot ({@code local}; cloud snapshots come later). */
+  /** Tag naming the kind of a snapshot: {@code local} (the only kind so far). */
   public static final String TAG_TYPE = "type";
   public static final String SNAPSHOTS = "tiergate.snapshots";
   static final String SNAPSHOTS_HELP = "Snapshots of a volume, by type";
