@@ -315,6 +315,39 @@ class SnapshotApiTest {
   }
 
   @Test
+  void aCloneRacingADeleteOfItsOriginEitherWinsOrFindsNoSnapshot() throws Exception {
+    newVolume("race");
+    fill("race", (byte) 'F');
+    for (int round = 0; round < 5; round++) {
+      long s = snapshot("race", null);
+      String clone = "race-" + round;
+      int[] k = {0};
+      List<Reply> rs = parallel(6, () -> {
+        int i;
+        synchronized (k) {
+          i = k[0]++;
+        }
+        return i % 2 == 0 ? gw.admin("DELETE", "/api/v1/snapshots/" + s, null)
+            : gw.admin("POST", "/api/v1/snapshots/" + s + "/clone",
+                "{\"name\":\"" + clone + "\",\"acl\":[]}");
+      });
+      long cloned = rs.stream().filter(r -> r.status() == 201).count();
+      long deleted = rs.stream().filter(r -> r.status() == 204).count();
+      for (Reply r : rs) {
+        assertTrue(List.of(201, 204, 404, 409).contains(r.status()), r.body());
+      }
+      boolean exists = gw.admin("GET", "/api/v1/snapshots/" + s, null).status() == 200;
+      // Whichever came first wins: a clone keeps its origin (409), a delete leaves none (404).
+      assertEquals(1, cloned + deleted, rs.toString());
+      assertEquals(cloned == 1, exists, rs.toString());
+      assertEquals(cloned == 1, gw.admin("GET", "/api/v1/volumes/" + clone, null).status() == 200);
+      if (cloned == 1) {
+        assertEquals((byte) 'F', firstByte(clone));
+      }
+    }
+  }
+
+  @Test
   void parallelRestoresEachTakeTheirUndoSnapshotAndLeaveTheSnapshotsContent() throws Exception {
     newVolume("prest");
     fill("prest", (byte) 'D');
