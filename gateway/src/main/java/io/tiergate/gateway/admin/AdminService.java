@@ -3,6 +3,7 @@ package io.tiergate.gateway.admin;
 import io.tiergate.gateway.ByteSizes;
 import io.tiergate.gateway.admin.EventLog.Severity;
 import io.tiergate.gateway.engine.BlockEngine;
+import io.tiergate.gateway.engine.SnapshotInfo;
 import io.tiergate.gateway.engine.SpaceUsage;
 import io.tiergate.gateway.engine.Volume;
 import io.tiergate.gateway.engine.VolumeInfo;
@@ -625,6 +626,17 @@ public final class AdminService implements AutoCloseable {
     @Override
     public double usedPercent() {
       return AdminService.this.usedPercent(host.engine().usage());
+    }
+
+    @Override
+    public int snapshots(String volume) {
+      int n = 0;
+      for (SnapshotInfo s : host.engine().listSnapshots()) {
+        if (s.volume().equals(volume)) {
+          n++;
+        }
+      }
+      return n;
     }
   }
 

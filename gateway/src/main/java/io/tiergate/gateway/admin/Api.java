@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
 final class Api {
   private static final Logger log = LoggerFactory.getLogger(Api.class);
   static final String PREFIX = "/api/v1";
-  private static final Pattern VOLUME_NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{0,62}");
+  static final Pattern VOLUME_NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{0,62}");
   private static final Pattern PARAM = Pattern.compile("\\{[a-z]+\\}");
   private static final String CLOUD_NOT_CONFIGURED =
       "cloud tier not configured: this gateway keeps all data on local disk";
@@ -102,6 +102,16 @@ final class Api {
       route("GET", PREFIX + "/volumes/{name}", Role.READ, Api::getVolume),
       route("PATCH", PREFIX + "/volumes/{name}", Role.ADMIN, Api::setVolume),
       route("DELETE", PREFIX + "/volumes/{name}", Role.ADMIN, Api::deleteVolume),
+      route("GET", PREFIX + "/volumes/{name}/snapshots", Role.READ,
+          SnapshotsHandler::listOfVolume),
+      route("POST", PREFIX + "/volumes/{name}/snapshots", Role.ADMIN,
+          SnapshotsHandler::createOfVolume),
+      route("POST", PREFIX + "/volumes/{name}/restore", Role.ADMIN, SnapshotsHandler::restore),
+      route("GET", PREFIX + "/snapshots", Role.READ, SnapshotsHandler::list),
+      route("POST", PREFIX + "/snapshots", Role.ADMIN, SnapshotsHandler::createGroup),
+      route("GET", PREFIX + "/snapshots/{id}", Role.READ, SnapshotsHandler::get),
+      route("DELETE", PREFIX + "/snapshots/{id}", Role.ADMIN, SnapshotsHandler::delete),
+      route("POST", PREFIX + "/snapshots/{id}/clone", Role.ADMIN, SnapshotsHandler::cloneOf),
       route("GET", PREFIX + "/status", Role.READ, (a, r, w, m) ->
           Response.json(200, a.service.status())),
       route("GET", PREFIX + "/history", Role.READ, (a, r, w, m) ->
@@ -137,6 +147,10 @@ final class Api {
 
   Api(AdminService service) {
     this.service = service;
+  }
+
+  AdminService service() {
+    return service;
   }
 
   /** Whether a path belongs to the API (else it is a static file of the web UI). */
@@ -227,7 +241,7 @@ final class Api {
     return p;
   }
 
-  private void audit(Request req, Principal who, String what) {
+  void audit(Request req, Principal who, String what) {
     service.events().record(Severity.INFO, "audit", who.name() + "@" + req.client(), what);
   }
 
@@ -313,7 +327,8 @@ final class Api {
     return Response.json(200, service.volumeJson(volume(m.group(1)), true));
   }
 
-  private VolumeInfo volume(String name) {
+  /** Volume {@code name} (case-insensitive); 404 when there is none. */
+  VolumeInfo volume(String name) {
     var v = service.host().engine().findVolume(name.toLowerCase(Locale.ROOT));
     if (v == null) {
       throw ApiException.notFound("no volume " + name);
@@ -645,7 +660,7 @@ final class Api {
   }
 
   /** 400 naming the first field of {@code body} that is not one of {@code allowed}. */
-  private static void onlyFields(Map<String, Object> body, String... allowed) {
+  static void onlyFields(Map<String, Object> body, String... allowed) {
     for (String k : body.keySet()) {
       if (!Arrays.asList(allowed).contains(k)) {
         throw ApiException.badField(k, "unknown field " + k + " (allowed: "
@@ -924,7 +939,7 @@ final class Api {
 
   // ---------------------------------------------------------------- body helpers
 
-  private static Map<String, Object> body(Request req) {
+  static Map<String, Object> body(Request req) {
     if (req.body() == null || req.body().isBlank()) {
       throw ApiException.badRequest("a JSON object body is required");
     }
@@ -935,7 +950,7 @@ final class Api {
     }
   }
 
-  private static String string(Map<String, Object> body, String field, boolean required) {
+  static String string(Map<String, Object> body, String field, boolean required) {
     Object v = body.get(field);
     if (v == null) {
       if (required) {
@@ -954,7 +969,7 @@ final class Api {
     return s == null ? null : s.toCharArray();
   }
 
-  private static boolean bool(Map<String, Object> body, String field, boolean dflt) {
+  static boolean bool(Map<String, Object> body, String field, boolean dflt) {
     Object v = body.get(field);
     if (v == null) {
       return dflt;

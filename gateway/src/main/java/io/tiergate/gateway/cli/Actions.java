@@ -19,7 +19,7 @@ import java.util.Map;
 final class Actions {
   private Actions() {}
 
-  private static String enc(String s) {
+  static String enc(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
@@ -82,7 +82,7 @@ final class Actions {
     return 0;
   }
 
-  private static List<String> acl(String s) {
+  static List<String> acl(String s) {
     if (s.isBlank() || s.equalsIgnoreCase("any") || s.equalsIgnoreCase("none")) {
       return List.of();
     }
@@ -93,7 +93,7 @@ final class Actions {
     return secret == null ? null : new String(secret);
   }
 
-  private static Map<String, Object> chap(Context ctx, Args a) {
+  static Map<String, Object> chap(Context ctx, Args a) {
     if (!a.has("chapuser") && !a.has("chapsecret")) {
       return null;
     }
@@ -653,11 +653,11 @@ final class Actions {
     return 0;
   }
 
-  private static String str(Object o) {
+  static String str(Object o) {
     return o == null ? "" : String.valueOf(o);
   }
 
-  private static String bytes(Object o) {
+  static String bytes(Object o) {
     return o instanceof Number n ? ByteSizes.format(n.longValue()) : str(o);
   }
 }

@@ -150,6 +150,45 @@ final class Cmdlets {
             p("Force", "Switch", "delete even while iSCSI sessions are logged in")),
         List.of("./tiergate Remove-Volume -Name vol1", "./tiergate Remove-Volume vol1 -Force"),
         Actions::removeVolume);
+    add("New-Snapshot", "Takes a local snapshot of a volume, or of several at one instant "
+        + "(a consistency group); instant whatever the volumes' sizes.",
+        List.of(pos("Volume", "String[]", true, "the volume, or volumes comma-separated"),
+            p("Description", "String", "a note kept with the snapshot (at most 1024 characters)")),
+        List.of("./tiergate New-Snapshot -Volume vol1 -Description 'before the upgrade'",
+            "./tiergate New-Snapshot -Volume db,logs -Json"),
+        SnapshotActions::newSnapshot);
+    add("Get-Snapshot", "Lists local snapshots (of one volume with -Volume), or shows one.",
+        List.of(p("Volume", "String", "only this volume's snapshots"),
+            pos("Id", "String", false, "the snapshot to show, with the space only it holds")),
+        List.of("./tiergate Get-Snapshot", "./tiergate Get-Snapshot -Volume vol1",
+            "./tiergate Get-Snapshot -Id 12 -Json"),
+        SnapshotActions::getSnapshot);
+    add("Remove-Snapshot", "Deletes a snapshot; refused while a clone has it as origin.",
+        List.of(pos("Id", "String", true, "the snapshot id (Get-Snapshot)")),
+        List.of("./tiergate Remove-Snapshot -Id 12"), SnapshotActions::removeSnapshot);
+    add("New-VolumeClone", "Creates a writable volume from a snapshot, exported at once as its "
+        + "own iSCSI target; instant, no data is copied.",
+        List.of(req("Snapshot", "String", "the origin snapshot id (Get-Snapshot)"),
+            req("Name", "String", "the new volume: 1-63 of a-z 0-9 . - (lower-cased)"),
+            p("Acl", "String[]", "initiator IQNs allowed in, comma-separated; 'any' for all "
+                + "(-Acl or CHAP is required: a clone is never open by default)"),
+            p("ChapUser", "String", "CHAP user name the initiator must present"),
+            p("ChapSecret", "String", "CHAP secret, 12-16 characters"),
+            p("MutualChapUser", "String", "name the target answers mutual CHAP with"),
+            p("MutualChapSecret", "String", "mutual CHAP secret, 12-16 characters")),
+        List.of("./tiergate New-VolumeClone -Snapshot 12 -Name vol1-test "
+                + "-Acl iqn.1994-05.com.redhat:test1",
+            "./tiergate New-VolumeClone -Snapshot 12 -Name vol1-any -Acl any"),
+        SnapshotActions::newClone);
+    add("Restore-Volume", "Puts a volume back to one of its snapshots, after taking a snapshot "
+        + "of its current state (named in the answer, to undo the restore).",
+        List.of(pos("Name", "String", true, "the volume"),
+            req("Snapshot", "String", "the snapshot id (Get-Snapshot -Volume NAME)"),
+            p("Force", "Switch", "restore even while iSCSI sessions are logged in (they are "
+                + "closed)")),
+        List.of("./tiergate Restore-Volume -Name vol1 -Snapshot 12",
+            "./tiergate Restore-Volume vol1 -Snapshot 12 -Force"),
+        SnapshotActions::restoreVolume);
     add("Get-ApplianceStatus", "Shows capacity, dedup and compression, cache, cloud and sessions.",
         List.of(), List.of("./tiergate Get-ApplianceStatus", "./tiergate Get-ApplianceStatus -Json"),
         Actions::status);

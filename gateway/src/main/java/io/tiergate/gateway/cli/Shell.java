@@ -72,11 +72,16 @@ final class Shell {
     }
   }
 
-  /** Completes cmdlet names, then parameters, then volume names after -Name. */
+  /**
+   * Completes cmdlet names, then parameters, then volume names after -Name (and -Volume) and
+   * snapshot ids after -Snapshot or a snapshot cmdlet's -Id, both fetched from the gateway.
+   */
   static final class CmdletCompleter implements Completer {
     private final Context ctx;
     private List<String> volumes;
     private long volumesAt;
+    private List<String> snapshots;
+    private long snapshotsAt;
 
     CmdletCompleter(Context ctx) {
       this.ctx = ctx;
@@ -108,6 +113,18 @@ final class Shell {
       boolean volumeCmdlet = c.name().endsWith("-Volume");
       boolean afterName = Args.key(prev).equals("name") && prev.startsWith("-");
       boolean firstPositional = index == 1 && !current.startsWith("-");
+      String prevKey = prev.startsWith("-") ? Args.key(prev) : "";
+      boolean snapshotCmdlet = c.name().endsWith("-Snapshot");
+      if (prevKey.equals("snapshot") && c.param("snapshot") != null
+          || snapshotCmdlet && prevKey.equals("id")
+          || firstPositional && snapshotCmdlet && c.positional() != null
+              && c.positional().key().equals("id")) {
+        return snapshotIds();
+      }
+      if (prevKey.equals("volume") && c.param("volume") != null
+          || firstPositional && c.name().equals("New-Snapshot")) {
+        return volumeNames();
+      }
       if (volumeCmdlet && !c.name().equals("New-Volume") && (afterName || firstPositional)) {
         return volumeNames();
       }
@@ -121,6 +138,25 @@ final class Shell {
         out.add(p.name().contains("-") ? "--" + p.name() : "-" + p.name());
       }
       return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> snapshotIds() {
+      long now = System.currentTimeMillis();
+      if (snapshots == null || now - snapshotsAt > 5000) {
+        List<String> ids = new ArrayList<>();
+        try {
+          for (Object o : (List<Object>) ctx.connection().get("/api/v1/snapshots").json()
+              .get("snapshots")) {
+            ids.add(String.valueOf(((Map<String, Object>) o).get("id")));
+          }
+        } catch (RuntimeException e) {
+          // no gateway reachable: nothing to complete
+        }
+        snapshots = ids;
+        snapshotsAt = now;
+      }
+      return snapshots;
     }
 
     @SuppressWarnings("unchecked")

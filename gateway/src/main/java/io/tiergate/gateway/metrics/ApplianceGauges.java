@@ -13,4 +13,7 @@ public interface ApplianceGauges {
 
   /** Percent of the local capacity in use by stored chunk bytes. */
   double usedPercent();
+
+  /** Local snapshots of volume {@code volume} (0 once it is gone). */
+  int snapshots(String volume);
 }

@@ -47,6 +47,10 @@ public final class GatewayStats {
   static final String VOLUME_WRITE_BYTES_HELP = "Bytes written to a volume";
   public static final String VOLUME_ERRORS = "tiergate.volume.errors";
   static final String VOLUME_ERRORS_HELP = "Commands on a volume that failed with an error";
+  /** Tag naming the kind of a snapshot: {@code local} (the only kind so far). */
+  public static final String TAG_TYPE = "type";
+  public static final String SNAPSHOTS = "tiergate.snapshots";
+  static final String SNAPSHOTS_HELP = "Snapshots of a volume, by type";
 
   public static final String CACHE_HIT_PERCENT = "tiergate.cache.hit.percent";
   static final String CACHE_HIT_PERCENT_HELP =
@@ -115,6 +119,7 @@ public final class GatewayStats {
       Map.entry(VOLUME_READ_BYTES, VOLUME_READ_BYTES_HELP),
       Map.entry(VOLUME_WRITE_BYTES, VOLUME_WRITE_BYTES_HELP),
       Map.entry(VOLUME_ERRORS, VOLUME_ERRORS_HELP),
+      Map.entry(SNAPSHOTS, SNAPSHOTS_HELP),
       Map.entry(CACHE_HIT_PERCENT, CACHE_HIT_PERCENT_HELP),
       Map.entry(CACHE_DIRTY_PERCENT, CACHE_DIRTY_PERCENT_HELP),
       Map.entry(CACHE_USED_PERCENT, CACHE_USED_PERCENT_HELP),
@@ -424,6 +429,7 @@ public final class GatewayStats {
     private final Counter readBytes;
     private final Counter writeBytes;
     private final Counter errors;
+    private final Gauge snapshots;
 
     VolumeMeters(GatewayStats stats, String volume) {
       this.stats = stats;
@@ -438,6 +444,10 @@ public final class GatewayStats {
           .baseUnit("bytes").tag(TAG_VOLUME, volume).register(r);
       errors = Counter.builder(VOLUME_ERRORS).description(VOLUME_ERRORS_HELP)
           .tag(TAG_VOLUME, volume).register(r);
+      // Read at scrape time from the engine's in-memory snapshot records: no RocksDB read.
+      snapshots = Gauge.builder(SNAPSHOTS, stats.source, s -> s.snapshots(volume))
+          .description(SNAPSHOTS_HELP).tag(TAG_VOLUME, volume).tag(TAG_TYPE, "local")
+          .register(r);
     }
 
     /** Records a completed read. */
@@ -462,7 +472,7 @@ public final class GatewayStats {
     }
 
     List<Meter> meters() {
-      return List.of(read, write, readBytes, writeBytes, errors);
+      return List.of(read, write, readBytes, writeBytes, errors, snapshots);
     }
   }
 }

@@ -196,6 +196,11 @@ class TierIndexTest {
         public double usedPercent() {
           return 0;
         }
+
+        @Override
+        public int snapshots(String volume) {
+          return 0;
+        }
       });
       ReadObserver gauge = stats.readObserver();
       engine.setReadObserver(new ReadObserver() {

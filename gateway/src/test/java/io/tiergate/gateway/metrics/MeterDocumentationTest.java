@@ -29,6 +29,11 @@ class MeterDocumentationTest {
       public double usedPercent() {
         return 0;
       }
+
+      @Override
+      public int snapshots(String volume) {
+        return 0;
+      }
     });
     stats.volume("v1");
     String scrape = stats.scrape();
