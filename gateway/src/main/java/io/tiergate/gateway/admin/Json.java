@@ -1,28 +1,78 @@
 package io.tiergate.gateway.admin;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.core.io.SerializedString;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * A small JSON encoder and parser for the admin API and its CLI: objects become {@code
- * LinkedHashMap<String, Object>}, arrays {@code List<Object>}, numbers {@code Long} when
- * integral and {@code Double} otherwise, plus {@code String}, {@code Boolean} and null.
- * Nesting is limited so that hostile input cannot exhaust the stack, and an object that names
- * a member twice is refused.
+ * JSON for the admin API, its CLI and the gateway's own files, on Jackson's streaming parser
+ * and generator: objects become {@code LinkedHashMap<String, Object>} (members in order),
+ * arrays {@code List<Object>}, numbers {@code Long} when written without a fraction or
+ * exponent and {@code Double} otherwise, plus {@code String}, {@code Boolean} and null.
+ *
+ * <p>Hostile input: parsing is strict RFC 8259 JSON, one value and nothing after it, with
+ * limits that Jackson enforces as it reads: at most {@value #MAX_DEPTH} nested arrays and
+ * objects, {@value #MAX_DOCUMENT_CHARS} characters of document, {@value #MAX_STRING_CHARS}
+ * characters of one string, {@value #MAX_NAME_CHARS} of one member name and {@value
+ * #MAX_NUMBER_CHARS} of one number. An object that names a member twice is refused (which of
+ * two values a reader takes differs between parsers, so a check made on one could be bypassed
+ * through the other), and so is a number that no {@code Long} or finite {@code Double} holds,
+ * rather than rounded. A refusal names the offset and the rule, never the text it refused.
+ *
+ * <p>Encoding writes the same compact text as ever: {@code <} as <code>&#92;u003c</code> so
+ * the text is safe inside HTML, control characters other than tab, CR and LF as lower-case
+ * <code>&#92;u00xx</code>, NaN and infinities as null, enums by their lower-case name, other
+ * objects by {@code toString()}.
  */
 public final class Json {
-  private static final int MAX_DEPTH = 64;
+  /** Arrays and objects nested in one another, at most. */
+  static final int MAX_DEPTH = 64;
+  /**
+   * Characters of one document, at most. The admin server stops request bodies at 64 KiB
+   * before they get here; this bounds what the CLI reads back and the gateway's own files.
+   */
+  static final int MAX_DOCUMENT_CHARS = 16 << 20;
+  /** Characters of one string value, at most. */
+  static final int MAX_STRING_CHARS = MAX_DOCUMENT_CHARS / 4;
+  /** Characters of one member name, at most: the admin server's body limit. */
+  static final int MAX_NAME_CHARS = 64 << 10;
+  /** Characters of one number, at most (Jackson's default, fixed here). */
+  static final int MAX_NUMBER_CHARS = 1000;
 
-  private final String s;
-  private int pos;
+  private static final JsonFactory FACTORY = new JsonFactoryBuilder()
+      .streamReadConstraints(StreamReadConstraints.builder()
+          .maxNestingDepth(MAX_DEPTH)
+          .maxDocumentLength(MAX_DOCUMENT_CHARS)
+          .maxStringLength(MAX_STRING_CHARS)
+          .maxNameLength(MAX_NAME_CHARS)
+          .maxNumberLength(MAX_NUMBER_CHARS)
+          .build())
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .characterEscapes(new Escapes())
+      .build();
 
-  private Json(String s) {
-    this.s = s;
-  }
+  private Json() {}
 
-  /** Thrown for text that is not JSON. */
+  /** Thrown for text that is not JSON, or not JSON within the limits. */
   public static final class ParseException extends RuntimeException {
     ParseException(String message) {
       super(message);
@@ -31,21 +81,41 @@ public final class Json {
 
   /** Encodes a value built of maps, lists, strings, numbers, booleans and null. */
   public static String encode(Object value) {
-    StringBuilder b = new StringBuilder();
-    write(b, value);
-    return b.toString();
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      write(g, value);
+    } catch (IOException e) {
+      // A StringWriter does not fail; a value nested over 1,000 deep (Jackson's write limit,
+      // far beyond anything the gateway builds) does.
+      throw new UncheckedIOException(e);
+    }
+    return out.toString();
   }
 
   /** Parses one JSON value; trailing non-space text is refused. */
   public static Object parse(String text) {
-    Json p = new Json(text);
-    p.skipSpace();
-    Object v = p.value(0);
-    p.skipSpace();
-    if (p.pos != text.length()) {
-      throw p.error("unexpected text after the value");
+    if (text.length() > MAX_DOCUMENT_CHARS) {
+      throw new ParseException("invalid JSON at offset " + MAX_DOCUMENT_CHARS
+          + ": longer than " + MAX_DOCUMENT_CHARS + " characters");
     }
-    return v;
+    try (JsonParser p = FACTORY.createParser(text)) {
+      try {
+        if (p.nextToken() == null) {
+          throw refusal(p.currentLocation(), "unexpected end");
+        }
+        Object v = value(p);
+        if (p.nextToken() != null) {
+          throw refusal(p.currentTokenLocation(), "unexpected text after the value");
+        }
+        return v;
+      } catch (JsonProcessingException e) {
+        // A limit's exception carries no location: where the parser stands then is the place.
+        throw refusal(e.getLocation() != null ? e.getLocation() : p.currentLocation(),
+            reason(e));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // reading a String does not fail
+    }
   }
 
   /** Parses a JSON object. */
@@ -58,250 +128,159 @@ public final class Json {
     return (Map<String, Object>) v;
   }
 
-  private static void write(StringBuilder b, Object v) {
-    if (v == null) {
-      b.append("null");
-    } else if (v instanceof String str) {
-      quote(b, str);
-    } else if (v instanceof Double d) {
-      b.append(d.isNaN() || d.isInfinite() ? "null" : d.toString());
-    } else if (v instanceof Float f) {
-      write(b, f.doubleValue());
-    } else if (v instanceof Number || v instanceof Boolean) {
-      b.append(v);
-    } else if (v instanceof Map<?, ?> m) {
-      b.append('{');
-      boolean first = true;
-      for (Map.Entry<?, ?> e : m.entrySet()) {
-        if (!first) {
-          b.append(',');
+  /** The value that starts at the parser's current token; Jackson bounds the recursion. */
+  private static Object value(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t == null) {
+      throw refusal(p.currentLocation(), "unexpected end");
+    }
+    switch (t) {
+      case START_OBJECT: {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+          p.nextToken();
+          m.put(name, value(p));
         }
-        first = false;
-        quote(b, String.valueOf(e.getKey()));
-        b.append(':');
-        write(b, e.getValue());
+        return m;
       }
-      b.append('}');
-    } else if (v instanceof Iterable<?> it) {
-      b.append('[');
-      boolean first = true;
-      for (Object o : it) {
-        if (!first) {
-          b.append(',');
+      case START_ARRAY: {
+        List<Object> l = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          l.add(value(p));
         }
-        first = false;
-        write(b, o);
+        return l;
       }
-      b.append(']');
-    } else if (v instanceof Enum<?> e) {
-      quote(b, e.name().toLowerCase(java.util.Locale.ROOT));
-    } else {
-      quote(b, v.toString());
-    }
-  }
-
-  private static void quote(StringBuilder b, String str) {
-    b.append('"');
-    for (int i = 0; i < str.length(); i++) {
-      char c = str.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        case '<' -> b.append("\\u003c"); // safe to embed in HTML
-        default -> {
-          if (c < 0x20) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
+      case VALUE_STRING:
+        return p.getText();
+      case VALUE_NUMBER_INT:
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+          throw refusal(p.currentTokenLocation(), "number out of range of a 64-bit integer");
         }
+        return p.getLongValue();
+      case VALUE_NUMBER_FLOAT: {
+        double d = p.getDoubleValue();
+        if (Double.isInfinite(d)) {
+          throw refusal(p.currentTokenLocation(), "number out of range of a double");
+        }
+        return d;
       }
-    }
-    b.append('"');
-  }
-
-  private ParseException error(String what) {
-    return new ParseException("invalid JSON at offset " + pos + ": " + what);
-  }
-
-  private void skipSpace() {
-    while (pos < s.length() && " \t\r\n".indexOf(s.charAt(pos)) >= 0) {
-      pos++;
-    }
-  }
-
-  private Object value(int depth) {
-    if (depth > MAX_DEPTH) {
-      throw error("nested too deeply");
-    }
-    if (pos >= s.length()) {
-      throw error("unexpected end");
-    }
-    char c = s.charAt(pos);
-    switch (c) {
-      case '{':
-        return object(depth);
-      case '[':
-        return array(depth);
-      case '"':
-        return string();
-      case 't':
-        return literal("true", Boolean.TRUE);
-      case 'f':
-        return literal("false", Boolean.FALSE);
-      case 'n':
-        return literal("null", null);
+      case VALUE_TRUE:
+        return Boolean.TRUE;
+      case VALUE_FALSE:
+        return Boolean.FALSE;
+      case VALUE_NULL:
+        return null;
       default:
-        if (c == '-' || (c >= '0' && c <= '9')) {
-          return number();
-        }
-        throw error("unexpected character");
+        throw refusal(p.currentTokenLocation(), "unexpected " + t);
     }
   }
 
-  private Object literal(String word, Object v) {
-    if (!s.startsWith(word, pos)) {
-      throw error("unexpected word");
-    }
-    pos += word.length();
-    return v;
-  }
-
-  private Map<String, Object> object(int depth) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    pos++;
-    skipSpace();
-    if (pos < s.length() && s.charAt(pos) == '}') {
-      pos++;
-      return m;
-    }
-    while (true) {
-      skipSpace();
-      if (pos >= s.length() || s.charAt(pos) != '"') {
-        throw error("expected a member name");
-      }
-      int keyAt = pos;
-      String key = string();
-      if (m.containsKey(key)) {
-        // Two values for one name: which one a reader takes differs between parsers, so a
-        // check made on one could be bypassed through the other. Refused, never guessed.
-        pos = keyAt;
-        throw error("duplicate member name");
-      }
-      skipSpace();
-      expect(':');
-      skipSpace();
-      m.put(key, value(depth + 1));
-      skipSpace();
-      if (pos < s.length() && s.charAt(pos) == ',') {
-        pos++;
-        continue;
-      }
-      expect('}');
-      return m;
-    }
-  }
-
-  private List<Object> array(int depth) {
-    List<Object> l = new ArrayList<>();
-    pos++;
-    skipSpace();
-    if (pos < s.length() && s.charAt(pos) == ']') {
-      pos++;
-      return l;
-    }
-    while (true) {
-      skipSpace();
-      l.add(value(depth + 1));
-      skipSpace();
-      if (pos < s.length() && s.charAt(pos) == ',') {
-        pos++;
-        continue;
-      }
-      expect(']');
-      return l;
-    }
-  }
-
-  private void expect(char c) {
-    if (pos >= s.length() || s.charAt(pos) != c) {
-      throw error("expected '" + c + "'");
-    }
-    pos++;
-  }
-
-  private String string() {
-    pos++;
-    StringBuilder b = new StringBuilder();
-    while (true) {
-      if (pos >= s.length()) {
-        throw error("unterminated string");
-      }
-      char c = s.charAt(pos++);
-      if (c == '"') {
-        return b.toString();
-      }
-      if (c == '\\') {
-        if (pos >= s.length()) {
-          throw error("unterminated escape");
-        }
-        char e = s.charAt(pos++);
-        switch (e) {
-          case '"', '\\', '/' -> b.append(e);
-          case 'b' -> b.append('\b');
-          case 'f' -> b.append('\f');
-          case 'n' -> b.append('\n');
-          case 'r' -> b.append('\r');
-          case 't' -> b.append('\t');
-          case 'u' -> {
-            if (pos + 4 > s.length()) {
-              throw error("short unicode escape");
-            }
-            try {
-              b.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-            } catch (NumberFormatException x) {
-              throw error("bad unicode escape");
-            }
-            pos += 4;
-          }
-          default -> throw error("bad escape");
-        }
-      } else if (c < 0x20) {
-        throw error("control character in string");
+  private static void write(JsonGenerator g, Object v) throws IOException {
+    if (v == null) {
+      g.writeNull();
+    } else if (v instanceof String str) {
+      g.writeString(str);
+    } else if (v instanceof Double d) {
+      if (d.isNaN() || d.isInfinite()) {
+        g.writeNull();
       } else {
-        b.append(c);
+        g.writeNumber(d.doubleValue());
       }
+    } else if (v instanceof Float f) {
+      write(g, f.doubleValue());
+    } else if (v instanceof Long l) {
+      g.writeNumber(l.longValue());
+    } else if (v instanceof Number) {
+      g.writeNumber(v.toString()); // Integer, BigInteger, BigDecimal...: their own digits
+    } else if (v instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else if (v instanceof Map<?, ?> m) {
+      g.writeStartObject();
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        g.writeFieldName(String.valueOf(e.getKey()));
+        write(g, e.getValue());
+      }
+      g.writeEndObject();
+    } else if (v instanceof Iterable<?> it) {
+      g.writeStartArray();
+      for (Object o : it) {
+        write(g, o);
+      }
+      g.writeEndArray();
+    } else if (v instanceof Enum<?> e) {
+      g.writeString(e.name().toLowerCase(Locale.ROOT));
+    } else {
+      g.writeString(v.toString());
     }
   }
 
-  private Object number() {
-    int start = pos;
-    if (s.charAt(pos) == '-') {
-      pos++;
+  private static ParseException refusal(JsonLocation at, String reason) {
+    long offset = at == null ? -1 : at.getCharOffset();
+    return new ParseException("invalid JSON"
+        + (offset >= 0 ? " at offset " + offset : "") + ": " + reason);
+  }
+
+  /** Jackson's reason, without the text it quotes: a refused token may be a secret. */
+  private static String reason(JsonProcessingException e) {
+    String m = e.getOriginalMessage();
+    if (e instanceof StreamConstraintsException) {
+      return m.replaceAll(", from `[^`]*`", "");
     }
-    boolean integral = true;
-    while (pos < s.length()) {
-      char c = s.charAt(pos);
-      if (c >= '0' && c <= '9') {
-        pos++;
-      } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-        integral = false;
-        pos++;
-      } else {
-        break;
-      }
+    if (e instanceof JsonEOFException) {
+      return "unexpected end";
     }
-    String n = s.substring(start, pos);
-    try {
-      if (integral) {
-        return Long.parseLong(n);
+    if (m == null) {
+      return "not JSON";
+    }
+    if (m.startsWith("Duplicate field")) {
+      return "duplicate member name";
+    }
+    if (m.startsWith("Numeric value") && m.contains("out of range")) {
+      return "number out of range";
+    }
+    if (m.startsWith("Unrecognized token")) {
+      return "unexpected word";
+    }
+    int quote = m.indexOf('\'');
+    int end = quote < 0 ? -1 : m.indexOf('\'', quote + 1);
+    if (end > quote + 2) {
+      // Anything else that quotes more than a character of the input: the rule, not the text.
+      return m.substring(0, quote).trim();
+    }
+    return m;
+  }
+
+  /**
+   * The escapes the encoder has always written: {@code <} and control characters as
+   * lower-case <code>&#92;u00xx</code>, except tab, CR and LF, which keep their short forms.
+   */
+  private static final class Escapes extends CharacterEscapes {
+    private static final long serialVersionUID = 1L;
+    private final int[] ascii = standardAsciiEscapesForJSON();
+    private final SerializableString[] sequences = new SerializableString['<' + 1];
+
+    Escapes() {
+      for (int c = 0; c < 0x20; c++) {
+        if (c != '\t' && c != '\n' && c != '\r') {
+          custom(c);
+        }
       }
-      return Double.parseDouble(n);
-    } catch (NumberFormatException e) {
-      throw error("bad number");
+      custom('<');
+    }
+
+    private void custom(int c) {
+      ascii[c] = ESCAPE_CUSTOM;
+      sequences[c] = new SerializedString(String.format("\\u%04x", c));
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      return ch >= 0 && ch < sequences.length ? sequences[ch] : null;
     }
   }
 }

@@ -285,6 +285,40 @@ class HostileAdminIT {
     assertEquals(400, events.status(), events.body());
   }
 
+  @Test
+  @Order(4)
+  void bodiesThatAreNotStrictJsonAre400AndCreateNothing() throws Exception {
+    List<String> bad = List.of(
+        "{\"name\":\"j1\",\"name\":\"j2\",\"size\":\"64MiB\"}", // a member named twice
+        "{\"name\":\"j1\",\"size\":\"64MiB\"} {\"name\":\"j2\"}", // a second value after it
+        "{\"name\":\"j1\",\"size\":\"64MiB\"}x",
+        "{\"name\":\"j1\",\"size\":9223372036854775808}", // 2^63
+        "{\"name\":\"j1\",\"size\":1e999}",
+        "{\"name\":\"j1\",\"size\":\"64MiB\",\"acl\":" + "[".repeat(65) + "]".repeat(65) + "}",
+        "{\"name\":\"j1\",\"size\":0064}");
+    for (String body : bad) {
+      Reply r = gw.admin("POST", "/api/v1/volumes", body);
+      assertEquals(400, r.status(), body + ": " + r.body());
+      assertTrue(((String) r.json().get("error")).startsWith("invalid JSON at offset "),
+          r.body());
+    }
+    // Malformed UTF-8 inside a string: decoded to U+FFFD, which no volume name admits.
+    byte[] body = "{\"name\":\"j1?\",\"size\":\"64MiB\"}".getBytes(StandardCharsets.US_ASCII);
+    body[11] = (byte) 0xc3;
+    try (SSLSocket s = connect()) {
+      OutputStream out = s.getOutputStream();
+      out.write(("POST /api/v1/volumes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+          + gw.localToken + "\r\nContent-Type: application/json\r\nContent-Length: "
+          + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      assertEquals(400, status(s));
+    }
+    String volumes = gw.admin("GET", "/api/v1/volumes", null).body();
+    assertFalse(volumes.contains("\"j1") || volumes.contains("\"j2"), volumes);
+    loginWorks();
+  }
+
   // ------------------------------------------------------------------ before authentication
 
   private static SSLSocket connect() throws IOException {
