@@ -212,7 +212,6 @@ public final class Main {
     // Before anything logs, so that the support package has the whole story.
     LogFiles.teeStandardError(config.dataDir().resolve("logs"));
     Gateway gateway = Gateway.open(config);
-    CountDownLatch stopped = new CountDownLatch(1);
     try {
       gateway.ensureDemoVolume();
       gateway.serve();
@@ -220,10 +219,7 @@ public final class Main {
       gateway.close();
       throw e;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      gateway.close();
-      stopped.countDown();
-    }, "tiergate-shutdown"));
+    ShutdownHook.install(gateway);
     InetSocketAddress a = gateway.iscsiAddress();
     String host = a.getAddress().isAnyLocalAddress() ? "<this-host>" : a.getHostString();
     out.println("Tiergate gateway is running.");
@@ -247,7 +243,7 @@ public final class Main {
     out.println("Stop with Ctrl-C (SIGTERM): sessions are closed and the data is synced.");
     out.flush();
     try {
-      stopped.await();
+      new CountDownLatch(1).await(); // the shutdown hook ends the process, with its status
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
