@@ -7,7 +7,8 @@ MODEL is the volume as every flushed write left it; OFFSET LENGTH FILE is the on
 was in flight (not acknowledged) when the gateway was killed, if any. Chunk by chunk (CHUNK
 bytes, the volume's chunk size), BACK must equal MODEL, or, where the write in flight touched
 the chunk, MODEL with that write applied to the chunk: the engine commits a chunk whole, so
-an unacknowledged write may be there or not, chunk by chunk, but never half a chunk.
+an unacknowledged write may be there or not, chunk by chunk, but never half a chunk. That
+holds per SCSI command, so the soak sends each write as one command.
 
 Prints one line, "chunks N ok N new N lost N torn N", then up to five bad chunks; exits 0 when
 nothing was lost or torn, 1 otherwise. "new" counts chunks that show the write in flight.
