@@ -434,23 +434,47 @@ public final class Gateway implements AutoCloseable {
     return PortalAddresses.usable(server.address());
   }
 
-  /** Stops the portal (sessions closed), then closes the engine and the key ring. */
+  /**
+   * Stops the portal (sessions closed), then closes the engine and the key ring. Every part is
+   * closed even when an earlier one fails, so that a failing admin server or cloud tier never
+   * leaves the database unsynced.
+   *
+   * @throws RuntimeException the first failure (later ones suppressed) when a part did not
+   *     close cleanly: {@code tiergate run} then exits non-zero
+   */
   @Override
   public synchronized void close() {
+    RuntimeException failure = null;
     if (admin != null) {
-      admin.close();
+      failure = closePart(admin::close, failure);
       admin = null;
     }
     if (server != null) {
-      server.close();
+      failure = closePart(server::close, failure);
       server = null;
     }
     if (cloud != null) {
-      cloud.close();
+      failure = closePart(cloud::close, failure);
       cloud = null;
     }
-    engine.close();
-    keyRing.close();
+    failure = closePart(engine::close, failure);
+    failure = closePart(keyRing::close, failure);
+    if (failure != null) {
+      throw failure;
+    }
     log.info("gateway stopped");
+  }
+
+  private static RuntimeException closePart(Runnable close, RuntimeException failure) {
+    try {
+      close.run();
+      return failure;
+    } catch (RuntimeException e) {
+      if (failure == null) {
+        return e;
+      }
+      failure.addSuppressed(e);
+      return failure;
+    }
   }
 }

@@ -39,7 +39,11 @@ public interface KvStore extends KvView, AutoCloseable {
   /** A numeric RocksDB property of one column family (e.g. "rocksdb.estimate-num-keys"). */
   long longProperty(Column column, String property);
 
-  /** Flushes memtables and closes the database; idempotent. */
+  /**
+   * Syncs the write-ahead log and closes the database; idempotent.
+   *
+   * @throws KvException when the database could not be closed cleanly
+   */
   @Override
   void close();
 }

@@ -274,28 +274,35 @@ final class RocksKvStore implements KvStore {
     return guarded("property", () -> db.getLongProperty(cf(column), property));
   }
 
+  /**
+   * Syncs the write-ahead log and closes the database.
+   *
+   * @throws KvException when it could not be closed cleanly: the sync or the close failed
+   *     (everything is released all the same), or a cursor or snapshot still open after 30 s,
+   *     or an interrupt, kept the database open
+   */
   @Override
   public void close() {
     try {
       if (!closeLock.writeLock().tryLock(30, java.util.concurrent.TimeUnit.SECONDS)) {
-        log.error("key-value store in {} still has open cursors or snapshots after 30 s; "
-            + "leaving it open", dir);
-        return;
+        throw new KvException(KvException.Code.BUSY, "key-value store in " + dir
+            + " still has open cursors or snapshots after 30 s; left open");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      log.error("interrupted while closing the key-value store in {}; leaving it open", dir);
-      return;
+      throw new KvException(KvException.Code.OTHER, "interrupted while closing the key-value "
+          + "store in " + dir + "; left open", e);
     }
     try {
       if (closed) {
         return;
       }
       closed = true;
+      KvException failure = null;
       try {
         db.syncWal();
       } catch (RocksDBException e) {
-        log.warn("sync of the write-ahead log at close failed: {}", e.getMessage());
+        failure = translate("sync of the write-ahead log at close", e);
       }
       for (ColumnFamilyHandle h : allHandles) {
         h.close();
@@ -303,10 +310,18 @@ final class RocksKvStore implements KvStore {
       try {
         db.closeE();
       } catch (RocksDBException e) {
-        log.warn("closing the database reported: {}", e.getMessage());
+        KvException f = translate("close", e);
+        if (failure == null) {
+          failure = f;
+        } else {
+          failure.addSuppressed(f);
+        }
       }
       closeOwned();
       DatabaseLock.closed(dir);
+      if (failure != null) {
+        throw failure;
+      }
       log.info("closed key-value store in {}", dir);
     } finally {
       closeLock.writeLock().unlock();

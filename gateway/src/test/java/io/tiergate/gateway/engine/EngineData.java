@@ -2,9 +2,14 @@ package io.tiergate.gateway.engine;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.tiergate.gateway.kv.Column;
+import io.tiergate.gateway.kv.KvBatch;
 import java.util.Random;
 
-/** Test data for tests on the engine: seeded random bytes, and what a volume reads back. */
+/**
+ * Test data for tests on the engine: seeded random bytes, what a volume reads back, and damage
+ * for the invariant check to find.
+ */
 public final class EngineData {
   private EngineData() {}
 
@@ -23,6 +28,17 @@ public final class EngineData {
       return b;
     } finally {
       out.release();
+    }
+  }
+
+  /**
+   * Breaks an invariant on disk, as a bug would: a synced block-map entry of a volume that does
+   * not exist, naming a chunk that does not exist either.
+   */
+  public static void addStrayBlockMapEntry(BlockEngine engine) {
+    try (KvBatch b = engine.store().newBatch()) {
+      b.put(Column.BLOCKMAP, Layout.blockKey(999_999, Layout.LIVE_EPOCH, 0), new byte[32]);
+      engine.store().write(b, true);
     }
   }
 }

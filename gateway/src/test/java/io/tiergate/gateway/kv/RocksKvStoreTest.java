@@ -110,6 +110,27 @@ class RocksKvStoreTest {
   }
 
   @Test
+  void aCloseThatCannotCloseSaysSoAndLeavesTheStoreUsable() {
+    KvStore kv = KvStore.open(dir, KvConfig.small());
+    try {
+      try (KvBatch b = kv.newBatch()) {
+        b.put(Column.META, key(1), key(2));
+        kv.write(b, true);
+      }
+      Thread.currentThread().interrupt();
+      KvException e = assertThrows(KvException.class, kv::close);
+      assertTrue(Thread.interrupted(), "the interrupt is kept");
+      assertTrue(e.getMessage().contains("left open"), e.getMessage());
+      assertArrayEquals(key(2), kv.get(Column.META, key(1)), "still open after the failed close");
+    } finally {
+      kv.close();
+    }
+    try (KvStore again = KvStore.open(dir, KvConfig.small())) {
+      assertArrayEquals(key(2), again.get(Column.META, key(1)));
+    }
+  }
+
+  @Test
   void prefixEndHandlesAllOnes() {
     assertArrayEquals(new byte[] {1, 3}, Keys.prefixEnd(new byte[] {1, 2}));
     assertArrayEquals(new byte[] {2}, Keys.prefixEnd(new byte[] {1, (byte) 0xff}));
