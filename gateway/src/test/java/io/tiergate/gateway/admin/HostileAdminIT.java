@@ -406,7 +406,7 @@ class HostileAdminIT {
       out.write(("POST /api/v1/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       byte[] chunk = ("4000\r\n" + "x".repeat(0x4000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-      int st = -1;
+      st = -1;
       try {
         for (int i = 0; i < 64; i++) { // 1 MiB at most
           out.write(chunk);
