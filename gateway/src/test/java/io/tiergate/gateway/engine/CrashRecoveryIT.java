@@ -37,6 +37,33 @@ class CrashRecoveryIT {
   private static final class Expect {
     Op durable = new Op(CrashChild.UNMAP, 0);
     List<Op> pending = new ArrayList<>();
+    /** Every operation issued on the slot in the current run, for the failure report. */
+    List<Op> history = new ArrayList<>();
+  }
+
+  /**
+   * What each 4 KiB of a slot that matched no expected image holds: the operation of this run
+   * whose data it is (or "zero", or "?"), so a failure tells a lost write from a torn or a
+   * foreign one.
+   */
+  private static String describe(byte[] got, long slot, Expect x) {
+    StringBuilder sb = new StringBuilder();
+    for (int off = 0; off < got.length; off += 4096) {
+      String what = "?";
+      byte[] part = Arrays.copyOfRange(got, off, off + 4096);
+      if (Arrays.equals(part, new byte[4096])) {
+        what = "zero";
+      }
+      for (Op op : x.history) {
+        byte[] c = CrashChild.content(op.kind(), op.seq(), slot);
+        if (op.kind() != CrashChild.UNMAP
+            && Arrays.equals(part, Arrays.copyOfRange(c, off, off + 4096))) {
+          what = "seq" + op.seq();
+        }
+      }
+      sb.append(off / 1024).append("K:").append(what).append(' ');
+    }
+    return sb.toString().trim();
   }
 
   @Test
@@ -66,7 +93,9 @@ class CrashRecoveryIT {
             issuedOps++;
             slotOfSeq.put(seq, slot);
             kindOfSeq.put(seq, kind);
-            slots.computeIfAbsent(slot, s -> new Expect()).pending.add(new Op(kind, seq));
+            Expect x = slots.computeIfAbsent(slot, s -> new Expect());
+            x.pending.add(new Op(kind, seq));
+            x.history.add(new Op(kind, seq));
           }
           case "D" -> {
             long seq = Long.parseLong(f[1]);
@@ -103,11 +132,13 @@ class CrashRecoveryIT {
           }
           if (match == null) {
             fail("run " + run + " slot " + slot + ": content matches neither the durable "
-                + "operation " + x.durable + " nor a later one " + x.pending);
+                + "operation " + x.durable + " nor a later one " + x.pending + "; ops of the run "
+                + "on it " + x.history + "; it holds " + describe(got, slot, x));
           }
           // After a clean close the recovered image is the durable baseline.
           x.durable = match;
           x.pending.clear();
+          x.history.clear();
         }
       }
       // Operations are numbered per run; keep seq spaces apart.
