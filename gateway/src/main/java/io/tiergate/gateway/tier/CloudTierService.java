@@ -2,7 +2,6 @@ package io.tiergate.gateway.tier;
 
 import com.azure.core.http.policy.HttpPipelinePolicy;
 import io.tiergate.crypto.ChunkId;
-import io.tiergate.crypto.CryptoException;
 import io.tiergate.crypto.KeyRing;
 import io.tiergate.gateway.engine.BlockEngine;
 import io.tiergate.gateway.engine.ChunkTierStore;
@@ -10,35 +9,25 @@ import io.tiergate.gateway.engine.ColdReader;
 import io.tiergate.gateway.engine.PackRecord;
 import io.tiergate.gateway.engine.SpaceReclaimer;
 import io.tiergate.gateway.engine.VolumeInfo;
-import io.tiergate.iscsi.spi.BlockDeviceException;
 import io.tiergate.tiering.CloudTier;
 import io.tiergate.tiering.PackRef;
 import io.tiergate.tiering.UploadedPack;
 import io.tiergate.tiering.meta.CatalogueCodec;
 import io.tiergate.tiering.pack.PackEntry;
-import io.tiergate.tiering.store.BandwidthLimiter;
 import io.tiergate.tiering.store.ObjectStore;
 import io.tiergate.tiering.store.ObjectStoreException;
 import io.tiergate.tiering.store.RetryingObjectStore;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,10 +35,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -125,91 +112,46 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    */
   static final String PROBE_OBJECT = "meta/probe";
 
+  /** The cloud tier's reference to the pack a local pack record describes. */
+  static PackRef ref(PackRecord p) {
+    return TierContext.ref(p);
+  }
+
+  private final TierContext ctx;
   private final BlockEngine engine;
   private final ChunkTierStore chunks;
   private final KeyRing keys;
-  private volatile CloudConfig config;
   private final Path dataDir;
-  // Replaced together, under the pass lock, by replaceStore (new credentials).
-  private volatile ObjectStore objects;
-  private volatile CloudTier tier;
-  // The same store with the short retry budget of cold reads (same delegate as objects).
-  private volatile CloudTier coldTier;
   private final CloudHealth health;
+  private final TierCounters counters;
+  private final ReentrantLock passLock;
+  private final ColdReads cold;
   private volatile long lastProbeMillis;
   private final ScheduledExecutorService prober;
-  private final ThreadPoolExecutor coldPool;
-  private final BandwidthLimiter limiter;
-  private final TierCounters counters = new TierCounters();
-  private final ReentrantLock passLock = new ReentrantLock();
-  private final ConcurrentHashMap<ByteBuffer, CompletableFuture<byte[]>> inflight =
-      new ConcurrentHashMap<>();
   private final ExecutorService uploaders;
-  private final ThreadPoolExecutor readAhead;
-  /** Read-ahead hints not yet planned into runs, and the one thread that plans them. */
-  private final ConcurrentLinkedQueue<Hint> hints =
-      new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean planning =
-      new AtomicBoolean();
-  private final ExecutorService readAheadPlanner;
   private final ScheduledExecutorService scheduler;
   private volatile long capacityOverride;
-  private volatile TierMeters meters = TierMeters.NONE;
   private volatile long dirtyCache = -1;
   private volatile long dirtyCacheAt;
   private volatile List<VolumeInfo> publishedCatalogue;
-  private volatile boolean closed;
-  private volatile boolean cloudReady;
 
   private CloudTierService(BlockEngine engine, KeyRing keys, CloudConfig config, Path dataDir,
       ObjectStore objects) {
+    this.ctx = new TierContext(engine, keys, config, dataDir, objects);
     this.engine = engine;
-    this.chunks = engine.tierStore();
+    this.chunks = ctx.chunks;
     this.keys = keys;
-    this.config = config;
     this.dataDir = dataDir;
-    this.health = new CloudHealth(config.alertAfter(), System::currentTimeMillis);
+    this.health = ctx.health;
     this.health.setListener(healthToMeters);
-    this.objects = observed(objects);
-    this.limiter = new BandwidthLimiter(config.bandwidthBytesPerSecond());
-    this.tier = new CloudTier(this.objects, keys, limiter, 8);
-    this.coldTier = new CloudTier(coldView(this.objects, config), keys, limiter, 8);
-    this.prober = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "tiergate-cloud-probe");
-      t.setDaemon(true);
-      return t;
-    });
-    // Fetches of cold reads; the readers wait for them, at most cold-read-timeout.
-    this.coldPool = new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS,
-        new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "tiergate-cold-read");
-          t.setDaemon(true);
-          return t;
-        });
-    this.coldPool.allowCoreThreadTimeOut(true);
-    this.uploaders = Executors.newFixedThreadPool(config.uploadParallelism(), r -> {
-      Thread t = new Thread(r, "tiergate-upload");
-      t.setDaemon(true);
-      return t;
-    });
-    // Read-ahead is best effort: a full queue drops the hint, the reader fetches itself.
-    this.readAhead = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(256), r -> {
-          Thread t = new Thread(r, "tiergate-read-ahead");
-          t.setDaemon(true);
-          return t;
-        }, new ThreadPoolExecutor.DiscardPolicy());
-    this.readAhead.allowCoreThreadTimeOut(true);
-    this.readAheadPlanner = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "tiergate-read-ahead-plan");
-      t.setDaemon(true);
-      return t;
-    });
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "tiergate-tier");
-      t.setDaemon(true);
-      return t;
-    });
+    this.counters = ctx.counters;
+    this.passLock = ctx.passLock;
+    this.cold = new ColdReads(ctx);
+    this.prober =
+        Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-cloud-probe"));
+    this.uploaders = Executors.newFixedThreadPool(config.uploadParallelism(),
+        ColdReads.daemon("tiergate-upload"));
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-tier"));
   }
 
   /**
@@ -253,38 +195,25 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
 
   /** Reports to {@code m} from now on (null: nowhere), the current cloud state first. */
   public void setMeters(TierMeters m) {
-    meters = m == null ? TierMeters.NONE : m;
-    meters.cloudState(health.state(), health.lastError());
+    ctx.meters = m == null ? TierMeters.NONE : m;
+    ctx.meters.cloudState(health.state(), health.lastError());
   }
 
   private final CloudHealth.Listener healthToMeters = new CloudHealth.Listener() {
     @Override
     public void stateChanged(CloudHealth.State now, String detail) {
-      meters.cloudState(now, detail);
+      ctx.meters.cloudState(now, detail);
     }
 
     @Override
     public void alert(boolean raised, String detail) {
-      meters.cloudAlert(raised, detail);
+      ctx.meters.cloudAlert(raised, detail);
     }
   };
 
   /** What the tier sees of its store now: state, last error, last answer, alert. */
   public CloudHealth health() {
     return health;
-  }
-
-  /** Every attempt on {@code store} reports to the health; a store that does not retry tries once. */
-  private ObjectStore observed(ObjectStore store) {
-    RetryingObjectStore r = store instanceof RetryingObjectStore rs ? rs
-        : new RetryingObjectStore(store, Duration.ofMillis(200), Duration.ofSeconds(10),
-            Duration.ZERO);
-    return r.observedBy(health);
-  }
-
-  /** The store as cold reads use it: retried for half their time bound, then given up. */
-  private static ObjectStore coldView(ObjectStore observed, CloudConfig config) {
-    return ((RetryingObjectStore) observed).withBudget(config.coldReadTimeout().dividedBy(2));
   }
 
   /** {@link #dirtyBytes}, at most five seconds old (for gauges and dashboards). */
@@ -309,27 +238,27 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
 
   /** The settings in force. */
   public CloudConfig config() {
-    return config;
+    return ctx.config;
   }
 
   /** Where the tier stores, for people (never a secret). */
   public String describe() {
-    return config.describe(dataDir);
+    return ctx.config.describe(dataDir);
   }
 
   /** The cloud tier (for tests and tools). */
   public CloudTier tier() {
-    return tier;
+    return ctx.tier;
   }
 
   /** The current upload limit in bytes per second; zero or less is unlimited. */
   public long bandwidthLimit() {
-    return limiter.bytesPerSecond();
+    return ctx.limiter.bytesPerSecond();
   }
 
   /** Changes the upload limit at once (zero or less: unlimited). */
   public void setBandwidthLimit(long bytesPerSecond) {
-    limiter.setBytesPerSecond(bytesPerSecond);
+    ctx.limiter.setBytesPerSecond(bytesPerSecond);
     log.info("upload bandwidth limit set to {}",
         bytesPerSecond > 0 ? bytesPerSecond + " B/s" : "unlimited");
   }
@@ -359,7 +288,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       }
     }
     counters.gcPendingPacks.set(pending);
-    meters.gc(pending, 0);
+    ctx.meters.gc(pending, 0);
     return pending;
   }
 
@@ -380,11 +309,11 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    * current key ring. Until then a pass does nothing else (the gateway serves from local).
    */
   private boolean ensureCloudReady() {
-    if (cloudReady) {
+    if (ctx.cloudReady) {
       return true;
     }
-    CloudStores.ensureContainer(config);
-    CloudTier t = tier;
+    CloudStores.ensureContainer(ctx.config);
+    CloudTier t = ctx.tier;
     byte[] theirs = t.metadata().latestKeyRing().orElse(null);
     if (KeyRingMatch.of(theirs, keys) == KeyRingMatch.FOREIGN) {
       refuseForeign();
@@ -392,7 +321,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     }
     publishKeyRing(t, theirs);
     health.attached();
-    cloudReady = true;
+    ctx.cloudReady = true;
     return true;
   }
 
@@ -411,18 +340,9 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     }
   }
 
-  /** Whether the tier may not touch its store (another appliance's container). */
-  private boolean foreign() {
-    return health.state() == CloudHealth.State.FOREIGN_CONTAINER;
-  }
-
-  private String foreignMessage() {
-    return "the cloud tier is not attached: " + health.lastError();
-  }
-
   /** One tick of the probe thread: the alert clock, and a probe when one is due. */
   private void probeTick() {
-    if (closed) {
+    if (ctx.closed) {
       return;
     }
     health.checkAlert();
@@ -442,12 +362,12 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       return; // a probe the store has not answered yet: it reports when it ends
     }
     lastProbeMillis = now;
-    ObjectStore store = objects;
-    boolean azure = config.azure();
+    ObjectStore store = ctx.objects;
+    boolean azure = ctx.config.azure();
     try {
       // On the cold-read pool, so that a store that holds requests without answering never
       // holds up this thread (and the alert clock on it).
-      probe = coldPool.submit(() -> {
+      probe = cold.submit(() -> {
         try {
           // One attempt: the health hears how it ended (a 404 is an answer). A directory is
           // listed instead: a vanished one fails to list, while reading a name in it answers.
@@ -469,7 +389,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private volatile Future<?> probe;
 
   private void periodicPass() {
-    if (closed) {
+    if (ctx.closed) {
       return;
     }
     try {
@@ -481,12 +401,12 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       if (!ensureCloudReady()) {
         return; // another appliance's container: nothing to do there
       }
-      runPass(System.currentTimeMillis() - config.tierAfter().toMillis(), false);
+      runPass(System.currentTimeMillis() - ctx.config.tierAfter().toMillis(), false);
       evictToWatermark();
       gc(false);
       publishCatalogueIfChanged();
     } catch (RuntimeException e) {
-      noteError("background pass", e);
+      ctx.noteError("background pass", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -505,11 +425,11 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     try {
       ready = ensureCloudReady();
     } catch (RuntimeException e) {
-      noteError("connecting to the cloud", e);
+      ctx.noteError("connecting to the cloud", e);
       throw new IllegalStateException("the cloud is not reachable: " + counters.lastError, e);
     }
     if (!ready) {
-      throw new IllegalStateException(foreignMessage());
+      throw new IllegalStateException(ctx.foreignMessage());
     }
     runPass(Long.MAX_VALUE, true);
     publishCatalogueIfChanged();
@@ -530,22 +450,22 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   }
 
   private void runPass(long writtenBefore, boolean all) throws InterruptedException {
-    if (!cloudReady) {
-      throw new IllegalStateException(foreign() ? foreignMessage()
+    if (!ctx.cloudReady) {
+      throw new IllegalStateException(ctx.foreign() ? ctx.foreignMessage()
           : "the cloud tier has not reached its store yet");
     }
     passLock.lockInterruptibly();
     List<PackJob> jobs = new ArrayList<>();
     AtomicReference<RuntimeException> failure = new AtomicReference<>();
     try {
-      CloudTier t = tier;
-      int parallel = config.uploadParallelism();
+      CloudTier t = ctx.tier;
+      int parallel = ctx.config.uploadParallelism();
       Semaphore slots = new Semaphore(parallel);
       // Chunks of packs sealed or uploading in this pass: still dirty until their commit, so a
       // selection returns them again and must skip them.
       Set<ByteBuffer> onTheWay = new HashSet<>();
       boolean more = true;
-      while (more && !closed && failure.get() == null) {
+      while (more && !ctx.closed && failure.get() == null) {
         // Packs that have ended are committed (or failed, which ends the pass) before this
         // selection reads: their chunks are no longer dirty, so nothing needs to skip them.
         List<PackJob> ended = jobs.stream().filter(j -> j.ended).toList();
@@ -574,7 +494,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
         if (more && packs.size() > 1 && storedBytes(packs.get(packs.size() - 1)) < PACK_MIN) {
           packs.remove(packs.size() - 1); // selected again next round, with its followers
         }
-        while (!packs.isEmpty() && !closed && failure.get() == null) {
+        while (!packs.isEmpty() && !ctx.closed && failure.get() == null) {
           List<ChunkTierStore.DirtyChunk> p = packs.remove(0);
           List<CloudTier.Record> records = new ArrayList<>(p.size());
           List<byte[]> ids = new ArrayList<>(p.size());
@@ -590,9 +510,9 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
           CloudTier.SealedPack sealed = t.seal(records);
           records = null;
           PackJob job = new PackJob(ids, bytes);
-          meters.uploadQueue(counters.uploadQueueBytes.addAndGet(bytes));
+          ctx.meters.uploadQueue(counters.uploadQueueBytes.addAndGet(bytes));
           if (!acquireSlot(slots)) {
-            meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-bytes));
+            ctx.meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-bytes));
             break; // closing
           }
           try {
@@ -604,7 +524,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
               } catch (InterruptedException e) {
                 failure.compareAndSet(null, new IllegalStateException("upload interrupted"));
               } finally {
-                meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-job.storedBytes));
+                ctx.meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-job.storedBytes));
                 job.ended = true;
                 slots.release();
               }
@@ -612,7 +532,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
             });
             jobs.add(job);
           } catch (RejectedExecutionException e) {
-            meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-bytes));
+            ctx.meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-bytes));
             slots.release();
             failure.compareAndSet(null, new IllegalStateException("the uploaders are stopped"));
           }
@@ -622,7 +542,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       jobs.clear();
       RuntimeException f = failure.get();
       if (f != null) {
-        noteError("upload", f);
+        ctx.noteError("upload", f);
         throw new IllegalStateException("upload to the cloud failed; chunks stay dirty and "
             + "are retried: " + f.getMessage(), f);
       }
@@ -648,7 +568,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   /** Waits for a free uploader; false when the service closed meanwhile. */
   private boolean acquireSlot(Semaphore slots) throws InterruptedException {
     while (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
-      if (closed && uploaders.isShutdown()) {
+      if (ctx.closed && uploaders.isShutdown()) {
         return false;
       }
     }
@@ -670,7 +590,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
         } catch (ExecutionException | CancellationException e) {
           break; // the task recorded its failure itself
         } catch (TimeoutException e) {
-          if (closed && uploaders.isTerminated()) {
+          if (ctx.closed && uploaders.isTerminated()) {
             return interrupted;
           }
         } catch (InterruptedException e) {
@@ -708,10 +628,10 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       up = t.upload(sealed);
     } catch (RuntimeException e) {
       counters.uploadErrors.increment();
-      meters.request(System.nanoTime() - t0, true);
+      ctx.meters.request(System.nanoTime() - t0, true);
       throw e;
     }
-    timed(t0);
+    ctx.timed(t0);
     List<ChunkTierStore.Placement> placements = new ArrayList<>(ids.size());
     for (int i = 0; i < ids.size(); i++) {
       PackEntry e = up.entries().get(i);
@@ -719,30 +639,13 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
           e.length()));
     }
     // Only now, with the pack durable, may its chunks become clean.
-    chunks.commitPack(packRecord(up), placements, -1);
+    chunks.commitPack(TierContext.packRecord(up), placements, -1);
     counters.bytesUp.add(up.size());
-    meters.uploaded(up.size());
+    ctx.meters.uploaded(up.size());
     counters.packsUploaded.increment();
     counters.chunksUploaded.add(ids.size());
     counters.lastUploadMillis.set(System.currentTimeMillis());
     counters.lastError = null; // the cloud answers again: what was waiting is moving
-  }
-
-  private static PackRecord packRecord(UploadedPack up) {
-    PackRef r = up.ref();
-    return new PackRecord(r.packId(), r.keyId(), r.salt(), up.size(), false, 0);
-  }
-
-  /** The cloud tier's reference to the pack a local pack record describes. */
-  static PackRef ref(PackRecord p) {
-    return new PackRef(p.packId(), p.keyId(), p.salt());
-  }
-
-  private void timed(long t0) {
-    long nanos = System.nanoTime() - t0;
-    counters.requests.increment();
-    counters.requestNanos.add(nanos);
-    meters.request(nanos, false);
   }
 
   // ------------------------------------------------------------------ eviction
@@ -765,20 +668,20 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   }
 
   private boolean underPressure() {
-    return chunks.localBytes() > config.highWatermark() * cacheCapacity();
+    return chunks.localBytes() > ctx.config.highWatermark() * cacheCapacity();
   }
 
   /** Evicts clean chunks when above the high watermark, down to the low one. */
   public long evictToWatermark() {
-    if (foreign()) {
+    if (ctx.foreign()) {
       return 0;
     }
     long cap = cacheCapacity();
     long local = chunks.localBytes();
-    if (cap == Long.MAX_VALUE || local <= config.highWatermark() * cap) {
+    if (cap == Long.MAX_VALUE || local <= ctx.config.highWatermark() * cap) {
       return 0;
     }
-    long freed = chunks.evict(local - (long) (config.lowWatermark() * cap));
+    long freed = chunks.evict(local - (long) (ctx.config.lowWatermark() * cap));
     counters.evictedBytes.add(freed);
     if (freed > 0) {
       log.info("evicted {} bytes of clean chunks (local {} of {} capacity)", freed, local, cap);
@@ -791,8 +694,8 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    * store is another appliance's (this appliance's packs are not there).
    */
   public long evictAll() {
-    if (foreign()) {
-      log.warn("cache not cleared: {}", foreignMessage());
+    if (ctx.foreign()) {
+      log.warn("cache not cleared: {}", ctx.foreignMessage());
       return 0; // nothing local is in this store
     }
     long freed = chunks.evict(Long.MAX_VALUE);
@@ -810,20 +713,20 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    */
   @Override
   public long reclaim(long bytes) {
-    if (foreign()) {
+    if (ctx.foreign()) {
       return 0; // nothing local is in this store: writes get SPACE ALLOCATION FAILED
     }
     long cap = cacheCapacity();
-    long toLow = chunks.localBytes() - (long) (config.lowWatermark() * cap);
+    long toLow = chunks.localBytes() - (long) (ctx.config.lowWatermark() * cap);
     long freed = chunks.evict(Math.max(bytes, toLow));
     counters.evictedBytes.add(freed);
-    if (freed >= bytes || closed) {
+    if (freed >= bytes || ctx.closed) {
       return freed;
     }
     log.warn("local capacity reached with {} bytes waiting for the cloud: writes wait for "
         + "uploads", chunks.dirtyBytes());
     long deadline = System.currentTimeMillis() + BACK_PRESSURE_MILLIS;
-    while (freed < bytes && System.currentTimeMillis() < deadline && !closed) {
+    while (freed < bytes && System.currentTimeMillis() < deadline && !ctx.closed) {
       // Asked again each round: a pass already running when the first request came may have
       // scanned before this write's predecessors were dirty.
       urgentUpload();
@@ -859,7 +762,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
         }
         runPass(Long.MAX_VALUE, true);
       } catch (RuntimeException e) {
-        noteError("upload under local pressure", e);
+        ctx.noteError("upload under local pressure", e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -878,325 +781,14 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    */
   @Override
   public byte[] read(byte[] chunkId, long packNumber, int recordIndex, long offset, int length) {
-    long deadline = System.nanoTime() + config.coldReadTimeout().toNanos();
-    refuseWhenAway();
-    ByteBuffer key = ByteBuffer.wrap(chunkId.clone());
-    CompletableFuture<byte[]> mine = new CompletableFuture<>();
-    CompletableFuture<byte[]> running = inflight.putIfAbsent(key, mine);
-    if (running != null) {
-      return await(running, deadline);
-    }
-    try {
-      // A read-ahead or another reader may have brought it home since the caller looked.
-      byte[] local = chunks.localBytes(chunkId);
-      if (local != null) {
-        mine.complete(local);
-        inflight.remove(key, mine);
-        return local;
-      }
-      coldPool.execute(() -> {
-        try {
-          byte[] stored = fetchVerified(chunkId, packNumber, recordIndex, offset, length);
-          chunks.reinsert(chunkId, stored);
-          mine.complete(stored);
-        } catch (RuntimeException e) {
-          mine.completeExceptionally(e);
-        } finally {
-          inflight.remove(key, mine);
-        }
-      });
-    } catch (RuntimeException e) { // rejected (closing), or the local lookup failed
-      mine.completeExceptionally(e);
-      inflight.remove(key, mine);
-      throw e;
-    }
-    return await(mine, deadline);
+    return cold.read(chunkId, packNumber, recordIndex, offset, length);
   }
 
-  /** Fails at once with NOT READY when the store is another appliance's or marked away. */
-  private void refuseWhenAway() {
-    if (foreign()) {
-      throw new BlockDeviceException(BlockDeviceException.Kind.NOT_READY, foreignMessage());
-    }
-    if (health.disconnected()) {
-      counters.readErrors.increment();
-      throw new BlockDeviceException(BlockDeviceException.Kind.NOT_READY,
-          "the cloud is away (" + health.lastError() + "): an evicted chunk cannot be read now");
-    }
-  }
-
-  /** The fetch's result, waiting until {@code deadline} (System.nanoTime) at most. */
-  private byte[] await(CompletableFuture<byte[]> fetch, long deadline) {
-    try {
-      return fetch.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r
-          : new IllegalStateException(e.getCause());
-    } catch (TimeoutException e) {
-      counters.readErrors.increment();
-      String why = "a cold read got no answer within " + config.coldReadTimeout().toMillis()
-          + " ms";
-      health.disconnected(why);
-      counters.lastError = why;
-      throw new BlockDeviceException(BlockDeviceException.Kind.NOT_READY,
-          why + ": the cloud is away, retry later");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BlockDeviceException(BlockDeviceException.Kind.NOT_READY,
-          "interrupted while reading an evicted chunk");
-    }
-  }
-
-  /** Records of at most this many chunks, or bytes, are read with one ranged GET. */
-  static final int RUN_MAX_RECORDS = 64;
-  static final long RUN_MAX_BYTES = 4L << 20;
-
-  /** A read-ahead hint: an evicted chunk and where its record lies. */
-  record Hint(byte[] id, long pack, int recordIndex, long offset, int length) {}
-
-  /**
-   * Queues a read-ahead hint. The engine hints a whole window at once, so the planner waits a
-   * millisecond, then takes every queued hint and fetches runs of back-to-back records with one
-   * ranged GET each.
-   */
+  /** {@inheritDoc} Hints are planned into runs fetched with one ranged GET each. */
   @Override
   public void prefetch(byte[] chunkId, long packNumber, int recordIndex, long offset,
       int length) {
-    if (closed || foreign() || health.disconnected()
-        || inflight.containsKey(ByteBuffer.wrap(chunkId))) {
-      return;
-    }
-    hints.add(new Hint(chunkId.clone(), packNumber, recordIndex, offset, length));
-    if (planning.compareAndSet(false, true)) {
-      try {
-        readAheadPlanner.execute(this::planReadAhead);
-      } catch (RejectedExecutionException e) {
-        planning.set(false); // closing
-      }
-    }
-  }
-
-  private void planReadAhead() {
-    try {
-      Thread.sleep(1);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return;
-    }
-    planning.set(false); // hints queued from now on get another plan
-    List<Hint> batch = new ArrayList<>();
-    for (Hint h = hints.poll(); h != null; h = hints.poll()) {
-      batch.add(h);
-    }
-    for (List<Hint> run : runs(batch)) {
-      // Best effort: a full queue drops the run before anything is claimed.
-      readAhead.execute(() -> fetchRunShared(run));
-    }
-  }
-
-  /**
-   * Groups hints into runs of records that lie back to back in one pack, in pack order, each
-   * at most {@value #RUN_MAX_RECORDS} records and {@value #RUN_MAX_BYTES} bytes; duplicates go.
-   */
-  static List<List<Hint>> runs(List<Hint> hints) {
-    List<Hint> sorted = new ArrayList<>(hints);
-    sorted.sort(Comparator.comparingLong(Hint::pack).thenComparingLong(Hint::offset));
-    List<List<Hint>> runs = new ArrayList<>();
-    List<Hint> cur = new ArrayList<>();
-    long end = -1;
-    long bytes = 0;
-    for (Hint h : sorted) {
-      if (!cur.isEmpty()) {
-        Hint last = cur.get(cur.size() - 1);
-        if (last.pack() == h.pack() && last.offset() == h.offset()) {
-          continue; // the same record hinted twice
-        }
-        if (last.pack() != h.pack() || h.offset() != end || cur.size() == RUN_MAX_RECORDS
-            || bytes + h.length() > RUN_MAX_BYTES) {
-          runs.add(cur);
-          cur = new ArrayList<>();
-          bytes = 0;
-        }
-      }
-      cur.add(h);
-      end = h.offset() + h.length();
-      bytes += h.length();
-    }
-    if (!cur.isEmpty()) {
-      runs.add(cur);
-    }
-    return runs;
-  }
-
-  /**
-   * Fetches a run of hinted chunks, sharing each fetch like {@link #read}: chunks another thread
-   * is fetching, or that are local again, leave the run; the rest are claimed, and whatever
-   * claimed chunks still lie back to back come with one ranged GET.
-   */
-  private void fetchRunShared(List<Hint> run) {
-    Map<Hint, CompletableFuture<byte[]>> claimed = new LinkedHashMap<>();
-    try {
-      for (Hint h : run) {
-        if (closed) {
-          break;
-        }
-        CompletableFuture<byte[]> f = new CompletableFuture<>();
-        if (inflight.putIfAbsent(ByteBuffer.wrap(h.id()), f) != null) {
-          continue;
-        }
-        claimed.put(h, f);
-        byte[] local = chunks.localBytes(h.id());
-        if (local != null) {
-          f.complete(local);
-        }
-      }
-      List<Hint> toFetch = new ArrayList<>();
-      claimed.forEach((h, f) -> {
-        if (!f.isDone()) {
-          toFetch.add(h);
-        }
-      });
-      for (List<Hint> sub : runs(toFetch)) {
-        fetchRun(sub, claimed);
-      }
-    } catch (RuntimeException e) {
-      claimed.values().forEach(f -> f.completeExceptionally(e));
-      log.debug("read-ahead of evicted chunks failed: {}", e.getMessage());
-    } finally {
-      claimed.forEach((h, f) -> {
-        f.completeExceptionally(new IllegalStateException("read-ahead stopped"));
-        inflight.remove(ByteBuffer.wrap(h.id()), f);
-      });
-    }
-  }
-
-  /** One ranged GET for back-to-back records; each chunk is verified on its own. */
-  private void fetchRun(List<Hint> sub, Map<Hint, CompletableFuture<byte[]>> claimed) {
-    List<byte[]> stored = null;
-    if (sub.size() > 1) {
-      try {
-        stored = fetchRunOnce(sub);
-      } catch (ObjectStoreException e) {
-        // Already retried with back-off: the cloud is away, and so it is for each record.
-        BlockDeviceException failure = new BlockDeviceException(e.code().retryable()
-            ? BlockDeviceException.Kind.NOT_READY
-            : BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
-            "cannot read an evicted chunk from the cloud: " + e.code(), e);
-        for (Hint h : sub) {
-          claimed.get(h).completeExceptionally(failure);
-        }
-        return;
-      } catch (RuntimeException e) {
-        // A record that does not open: read them one by one, so only the bad one fails.
-        log.debug("a run of {} records did not open; reading them one by one", sub.size());
-      }
-    }
-    for (int i = 0; i < sub.size(); i++) {
-      Hint h = sub.get(i);
-      CompletableFuture<byte[]> f = claimed.get(h);
-      try {
-        byte[] s;
-        if (stored == null) {
-          s = fetchVerified(h.id(), h.pack(), h.recordIndex(), h.offset(), h.length());
-        } else {
-          s = stored.get(i);
-          try {
-            chunks.verify(h.id(), s);
-          } catch (BlockDeviceException e) {
-            integrityFailure("does not match its chunk ID");
-            throw e;
-          }
-          counters.coldReads.increment();
-          meters.coldRead();
-        }
-        chunks.reinsert(h.id(), s);
-        f.complete(s);
-      } catch (RuntimeException e) {
-        f.completeExceptionally(e);
-      }
-    }
-  }
-
-  /** The opened records of {@code sub}, with one ranged GET (counted as one request). */
-  private List<byte[]> fetchRunOnce(List<Hint> sub) {
-    PackRecord p = chunks.pack(sub.get(0).pack());
-    if (p == null) {
-      throw new IllegalStateException("the pack of an evicted chunk is unknown");
-    }
-    List<PackEntry> entries = new ArrayList<>(sub.size());
-    long bytes = 0;
-    for (Hint h : sub) {
-      entries.add(new PackEntry(ChunkId.of(h.id()), h.recordIndex(), h.offset(), h.length()));
-      bytes += h.length();
-    }
-    long t0 = System.nanoTime();
-    List<byte[]> stored;
-    try {
-      stored = coldTier.fetchRun(ref(p), entries);
-    } catch (ObjectStoreException e) {
-      counters.readErrors.increment();
-      meters.request(System.nanoTime() - t0, true);
-      noteError("cold read", e);
-      throw e;
-    }
-    timed(t0);
-    counters.bytesDown.add(bytes);
-    meters.downloaded(bytes);
-    return stored;
-  }
-
-  private byte[] fetchVerified(byte[] chunkId, long packNumber, int recordIndex, long offset,
-      int length) {
-    PackRecord p = chunks.pack(packNumber);
-    if (p == null) {
-      counters.readErrors.increment();
-      throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
-          "the pack of an evicted chunk is unknown");
-    }
-    PackRef ref = ref(p);
-    long t0 = System.nanoTime();
-    byte[] stored;
-    try {
-      stored = coldTier.fetch(ref, new PackEntry(ChunkId.of(chunkId), recordIndex, offset, length));
-    } catch (CryptoException e) {
-      integrityFailure("does not authenticate");
-      throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
-          "a chunk read back from the cloud does not authenticate", e);
-    } catch (ObjectStoreException e) {
-      counters.readErrors.increment();
-      meters.request(System.nanoTime() - t0, true);
-      noteError("cold read", e);
-      throw new BlockDeviceException(e.code().retryable()
-          ? BlockDeviceException.Kind.NOT_READY
-          : BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
-          "cannot read an evicted chunk from the cloud: " + e.code(), e);
-    } catch (RuntimeException e) {
-      // A damaged pack may fail to parse before it fails to authenticate.
-      integrityFailure("is unreadable");
-      throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
-          "a chunk read back from the cloud is unreadable", e);
-    }
-    timed(t0);
-    counters.bytesDown.add(length);
-    meters.downloaded(length);
-    try {
-      chunks.verify(chunkId, stored);
-    } catch (BlockDeviceException e) {
-      integrityFailure("does not match its chunk ID");
-      throw e;
-    }
-    counters.coldReads.increment();
-    meters.coldRead();
-    return stored;
-  }
-
-  private void integrityFailure(String what) {
-    counters.integrityFailures.increment();
-    meters.integrityFailure();
-    counters.readErrors.increment();
-    counters.lastError = "a chunk read back from the cloud " + what;
-    log.error("cold read refused: a chunk read back from the cloud {}; the read fails with "
-        + "MEDIUM ERROR and no data is returned", what);
+    cold.prefetch(chunkId, packNumber, recordIndex, offset, length);
   }
 
   // ------------------------------------------------------------------ GC
@@ -1209,7 +801,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    * @return packs deleted
    */
   public int gc(boolean ignoreGrace) throws InterruptedException {
-    if (!cloudReady) {
+    if (!ctx.cloudReady) {
       return 0; // deletes only in a store this tier attached to
     }
     passLock.lockInterruptibly();
@@ -1226,7 +818,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
           continue;
         }
         if (p.record().dead()) {
-          if (ignoreGrace || now - p.record().deadSinceMillis() >= config.gcGrace().toMillis()) {
+          if (ignoreGrace || now - p.record().deadSinceMillis() >= ctx.config.gcGrace().toMillis()) {
             deletable.add(p);
           } else {
             pending++;
@@ -1240,21 +832,21 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
         }
       }
       counters.gcPendingPacks.set(pending + deletable.size());
-      meters.gc(pending + deletable.size(), 0);
+      ctx.meters.gc(pending + deletable.size(), 0);
       if (deletable.isEmpty()) {
         return 0;
       }
       List<PackRef> refs = new ArrayList<>();
       List<Long> numbers = new ArrayList<>();
       for (ChunkTierStore.PackInfo p : deletable) {
-        refs.add(ref(p.record()));
+        refs.add(TierContext.ref(p.record()));
         numbers.add(p.number());
       }
-      tier.deletePacks(refs);
+      ctx.tier.deletePacks(refs);
       chunks.forgetPacks(numbers);
       counters.packsDeleted.add(numbers.size());
       counters.gcPendingPacks.set(pending);
-      meters.gc(pending, deletable.stream().mapToLong(p -> p.record().objectSize()).sum());
+      ctx.meters.gc(pending, deletable.stream().mapToLong(p -> p.record().objectSize()).sum());
       log.info("GC deleted {} dead pack(s) from the cloud", numbers.size());
       return numbers.size();
     } finally {
@@ -1271,22 +863,22 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     for (ChunkTierStore.PackedChunk c : live) {
       byte[] stored = c.local() ? chunks.localBytes(c.id()) : null;
       if (stored == null) {
-        stored = fetchVerified(c.id(), p.number(), c.recordIndex(), c.offset(),
+        stored = cold.fetchVerified(c.id(), p.number(), c.recordIndex(), c.offset(),
             c.sealedLength());
       }
       records.add(new CloudTier.Record(ChunkId.of(c.id()), stored));
     }
     long t0 = System.nanoTime();
-    UploadedPack up = tier.uploadPack(records);
-    timed(t0);
+    UploadedPack up = ctx.tier.uploadPack(records);
+    ctx.timed(t0);
     List<ChunkTierStore.Placement> placements = new ArrayList<>(live.size());
     for (int i = 0; i < live.size(); i++) {
       PackEntry e = up.entries().get(i);
       placements.add(new ChunkTierStore.Placement(live.get(i).id(), e.recordIndex(), e.offset(),
           e.length()));
     }
-    chunks.commitPack(packRecord(up), placements, p.number());
-    tier.flushJournal();
+    chunks.commitPack(TierContext.packRecord(up), placements, p.number());
+    ctx.tier.flushJournal();
     counters.bytesUp.add(up.size());
     counters.packsRepacked.increment();
     log.info("repacked a pack with {}% dead bytes ({} live chunks)",
@@ -1304,7 +896,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private void publishKeyRing(CloudTier t, byte[] theirs) {
     if (KeyRingMatch.of(theirs, keys) == KeyRingMatch.FOREIGN) {
       refuseForeign();
-      throw new IllegalStateException(foreignMessage());
+      throw new IllegalStateException(ctx.foreignMessage());
     }
     byte[] mine = keys.serialize();
     if (!Arrays.equals(mine, theirs)) {
@@ -1321,23 +913,23 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    * @throws IllegalStateException when the store holds another appliance's ring
    */
   public void republishKeyRing() {
-    if (!cloudReady) {
+    if (!ctx.cloudReady) {
       return;
     }
-    CloudTier t = tier;
+    CloudTier t = ctx.tier;
     publishKeyRing(t, t.metadata().latestKeyRing().orElse(null));
   }
 
   /** Publishes the encrypted volume catalogue when the volumes changed since the last time. */
   public void publishCatalogueIfChanged() {
-    if (!cloudReady) {
+    if (!ctx.cloudReady) {
       return;
     }
     List<VolumeInfo> vols = engine.listVolumes();
     if (vols.equals(publishedCatalogue)) {
       return;
     }
-    tier.metadata().publish(keys.metadataCipher(), "catalogue", catalogue(vols));
+    ctx.tier.metadata().publish(keys.metadataCipher(), "catalogue", catalogue(vols));
     publishedCatalogue = vols;
   }
 
@@ -1358,7 +950,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    */
   public Duration testConnection() {
     long t0 = System.nanoTime();
-    objects.list("keys/");
+    ctx.objects.list("keys/");
     return Duration.ofNanos(System.nanoTime() - t0);
   }
 
@@ -1395,7 +987,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     }
     int missing = 0;
     for (ChunkTierStore.PackInfo p : mine) {
-      if (!there.contains(ref(p.record()).objectName())) {
+      if (!there.contains(TierContext.ref(p.record()).objectName())) {
         missing++;
       }
     }
@@ -1431,12 +1023,9 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
         return m;
       }
       beforeSwitch.run();
-      old = objects;
-      objects = observed(store);
-      tier = new CloudTier(objects, keys, limiter, 8);
-      coldTier = new CloudTier(coldView(objects, next), keys, limiter, 8);
-      config = next;
-      cloudReady = false;
+      old = ctx.objects;
+      ctx.useStore(next, store);
+      ctx.cloudReady = false;
       publishedCatalogue = null;
       counters.lastError = null;
       health.reset();
@@ -1444,7 +1033,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       passLock.unlock();
     }
     long deadline = System.nanoTime() + drain.toNanos();
-    while (!inflight.isEmpty() && System.nanoTime() < deadline) {
+    while (!cold.idle() && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
     old.close();
@@ -1452,24 +1041,15 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     return m;
   }
 
-  private void noteError(String what, RuntimeException e) {
-    String msg = what + " failed: " + (e instanceof ObjectStoreException o ? o.code() + " "
-        : "") + e.getClass().getSimpleName();
-    counters.lastError = msg;
-    log.warn("cloud tier: {} ({}); local data is safe and will be retried", msg, e.getMessage());
-  }
-
   /** Stops the passes (an upload in flight is abandoned, never half-committed). */
   @Override
   public void close() {
-    closed = true;
+    ctx.closed = true;
     engine.setColdReader(null);
     engine.setSpaceReclaimer(null);
     scheduler.shutdownNow();
     prober.shutdownNow();
-    coldPool.shutdownNow();
-    readAheadPlanner.shutdownNow();
-    readAhead.shutdownNow();
+    cold.close();
     // An interrupted upload leaves its chunks dirty (they are committed only after a
     // confirmed put), so stopping at once is safe; the next start uploads them again.
     uploaders.shutdownNow();
@@ -1477,15 +1057,15 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       uploaders.awaitTermination(30, TimeUnit.SECONDS);
       passLock.lock();
       try {
-        tier.flushJournal();
+        ctx.tier.flushJournal();
       } catch (RuntimeException e) {
-        noteError("journal flush", e);
+        ctx.noteError("journal flush", e);
       } finally {
         passLock.unlock();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    objects.close();
+    ctx.objects.close();
   }
 }
