@@ -18,7 +18,6 @@ import io.tiergate.tiering.store.ObjectStore;
 import io.tiergate.tiering.store.ObjectStoreException;
 import io.tiergate.tiering.store.RetryingObjectStore;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,17 +26,11 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,8 +90,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CloudTierService.class);
-  static final long PACK_MAX = 32L << 20;
-  static final long PACK_MIN = 16L << 20;
   static final double REPACK_DEAD_SHARE = 0.20;
   /** Longest a write waits for room (uploads to finish) before it fails. */
   static final long BACK_PRESSURE_MILLIS = 10_000;
@@ -128,7 +119,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private final ColdReads cold;
   private volatile long lastProbeMillis;
   private final ScheduledExecutorService prober;
-  private final ExecutorService uploaders;
+  private final UploadPass upload;
   private final ScheduledExecutorService scheduler;
   private volatile long capacityOverride;
   private volatile long dirtyCache = -1;
@@ -149,8 +140,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     this.cold = new ColdReads(ctx);
     this.prober =
         Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-cloud-probe"));
-    this.uploaders = Executors.newFixedThreadPool(config.uploadParallelism(),
-        ColdReads.daemon("tiergate-upload"));
+    this.upload = new UploadPass(ctx, this::underPressure);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-tier"));
   }
 
@@ -401,7 +391,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       if (!ensureCloudReady()) {
         return; // another appliance's container: nothing to do there
       }
-      runPass(System.currentTimeMillis() - ctx.config.tierAfter().toMillis(), false);
+      upload.run(System.currentTimeMillis() - ctx.config.tierAfter().toMillis(), false);
       evictToWatermark();
       gc(false);
       publishCatalogueIfChanged();
@@ -431,221 +421,9 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     if (!ready) {
       throw new IllegalStateException(ctx.foreignMessage());
     }
-    runPass(Long.MAX_VALUE, true);
+    upload.run(Long.MAX_VALUE, true);
     publishCatalogueIfChanged();
     return counters.chunksUploaded() - before;
-  }
-
-  /** A sealed pack handed to an uploader: the chunks it holds, and whether it has ended. */
-  private static final class PackJob {
-    final List<byte[]> ids;
-    final long storedBytes;
-    volatile boolean ended;
-    Future<?> future;
-
-    PackJob(List<byte[]> ids, long storedBytes) {
-      this.ids = ids;
-      this.storedBytes = storedBytes;
-    }
-  }
-
-  private void runPass(long writtenBefore, boolean all) throws InterruptedException {
-    if (!ctx.cloudReady) {
-      throw new IllegalStateException(ctx.foreign() ? ctx.foreignMessage()
-          : "the cloud tier has not reached its store yet");
-    }
-    passLock.lockInterruptibly();
-    List<PackJob> jobs = new ArrayList<>();
-    AtomicReference<RuntimeException> failure = new AtomicReference<>();
-    try {
-      CloudTier t = ctx.tier;
-      int parallel = ctx.config.uploadParallelism();
-      Semaphore slots = new Semaphore(parallel);
-      // Chunks of packs sealed or uploading in this pass: still dirty until their commit, so a
-      // selection returns them again and must skip them.
-      Set<ByteBuffer> onTheWay = new HashSet<>();
-      boolean more = true;
-      while (more && !ctx.closed && failure.get() == null) {
-        // Packs that have ended are committed (or failed, which ends the pass) before this
-        // selection reads: their chunks are no longer dirty, so nothing needs to skip them.
-        List<PackJob> ended = jobs.stream().filter(j -> j.ended).toList();
-        for (PackJob j : ended) {
-          for (byte[] id : j.ids) {
-            onTheWay.remove(ByteBuffer.wrap(id));
-          }
-        }
-        jobs.removeAll(ended);
-        // Chunks on the way are skipped by the selection itself, so it reads no bytes of them.
-        List<ChunkTierStore.DirtyChunk> fresh = chunks.dirtyChunks(writtenBefore, PACK_MAX,
-            id -> onTheWay.contains(ByteBuffer.wrap(id)));
-        long freshBytes = 0;
-        for (ChunkTierStore.DirtyChunk c : fresh) {
-          freshBytes += c.stored().length;
-        }
-        more = freshBytes >= PACK_MAX; // cut short: more may be waiting
-        if (fresh.isEmpty()) {
-          break;
-        }
-        if (!all && freshBytes < PACK_MIN && !underPressure()) {
-          break; // wait until a pack's worth has gone cold, unless space is short
-        }
-        List<List<ChunkTierStore.DirtyChunk>> packs = cut(fresh);
-        fresh = null;
-        if (more && packs.size() > 1 && storedBytes(packs.get(packs.size() - 1)) < PACK_MIN) {
-          packs.remove(packs.size() - 1); // selected again next round, with its followers
-        }
-        while (!packs.isEmpty() && !ctx.closed && failure.get() == null) {
-          List<ChunkTierStore.DirtyChunk> p = packs.remove(0);
-          List<CloudTier.Record> records = new ArrayList<>(p.size());
-          List<byte[]> ids = new ArrayList<>(p.size());
-          long bytes = 0;
-          for (ChunkTierStore.DirtyChunk c : p) {
-            records.add(new CloudTier.Record(ChunkId.of(c.id()), c.stored()));
-            ids.add(c.id());
-            onTheWay.add(ByteBuffer.wrap(c.id()));
-            bytes += c.stored().length;
-          }
-          p = null;
-          // Sealing here overlaps the uploads in flight; the plaintext is dropped once sealed.
-          CloudTier.SealedPack sealed = t.seal(records);
-          records = null;
-          PackJob job = new PackJob(ids, bytes);
-          ctx.meters.uploadQueue(counters.uploadQueueBytes.addAndGet(bytes));
-          if (!acquireSlot(slots)) {
-            ctx.meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-bytes));
-            break; // closing
-          }
-          try {
-            job.future = uploaders.submit(() -> {
-              try {
-                uploadAndCommit(t, sealed, ids);
-              } catch (RuntimeException e) {
-                failure.compareAndSet(null, e);
-              } catch (InterruptedException e) {
-                failure.compareAndSet(null, new IllegalStateException("upload interrupted"));
-              } finally {
-                ctx.meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-job.storedBytes));
-                job.ended = true;
-                slots.release();
-              }
-              return null;
-            });
-            jobs.add(job);
-          } catch (RejectedExecutionException e) {
-            ctx.meters.uploadQueue(counters.uploadQueueBytes.addAndGet(-bytes));
-            slots.release();
-            failure.compareAndSet(null, new IllegalStateException("the uploaders are stopped"));
-          }
-        }
-      }
-      awaitAll(jobs);
-      jobs.clear();
-      RuntimeException f = failure.get();
-      if (f != null) {
-        ctx.noteError("upload", f);
-        throw new IllegalStateException("upload to the cloud failed; chunks stay dirty and "
-            + "are retried: " + f.getMessage(), f);
-      }
-      t.flushJournal();
-    } finally {
-      // Interrupted or failed: still let the uploads in flight end (and commit what is
-      // durable) before the next pass may select their chunks again.
-      if (!jobs.isEmpty() && awaitAll(jobs)) {
-        Thread.currentThread().interrupt();
-      }
-      passLock.unlock();
-    }
-  }
-
-  private static long storedBytes(List<ChunkTierStore.DirtyChunk> pack) {
-    long bytes = 0;
-    for (ChunkTierStore.DirtyChunk c : pack) {
-      bytes += c.stored().length;
-    }
-    return bytes;
-  }
-
-  /** Waits for a free uploader; false when the service closed meanwhile. */
-  private boolean acquireSlot(Semaphore slots) throws InterruptedException {
-    while (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
-      if (ctx.closed && uploaders.isShutdown()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * Waits until every job ended, or until the service closed and its uploaders stopped (a job
-   * never started then never ends).
-   *
-   * @return whether the wait was interrupted (the caller restores the flag)
-   */
-  private boolean awaitAll(List<PackJob> jobs) {
-    boolean interrupted = false;
-    for (PackJob j : jobs) {
-      while (!j.ended) {
-        try {
-          j.future.get(200, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | CancellationException e) {
-          break; // the task recorded its failure itself
-        } catch (TimeoutException e) {
-          if (ctx.closed && uploaders.isTerminated()) {
-            return interrupted;
-          }
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    }
-    return interrupted;
-  }
-
-  private static List<List<ChunkTierStore.DirtyChunk>> cut(List<ChunkTierStore.DirtyChunk> d) {
-    List<List<ChunkTierStore.DirtyChunk>> packs = new ArrayList<>();
-    List<ChunkTierStore.DirtyChunk> cur = new ArrayList<>();
-    long bytes = 0;
-    for (ChunkTierStore.DirtyChunk c : d) {
-      if (!cur.isEmpty() && bytes + c.stored().length > PACK_MAX) {
-        packs.add(cur);
-        cur = new ArrayList<>();
-        bytes = 0;
-      }
-      cur.add(c);
-      bytes += c.stored().length;
-    }
-    if (!cur.isEmpty()) {
-      packs.add(cur);
-    }
-    return packs;
-  }
-
-  private void uploadAndCommit(CloudTier t, CloudTier.SealedPack sealed, List<byte[]> ids)
-      throws InterruptedException {
-    long t0 = System.nanoTime();
-    UploadedPack up;
-    try {
-      up = t.upload(sealed);
-    } catch (RuntimeException e) {
-      counters.uploadErrors.increment();
-      ctx.meters.request(System.nanoTime() - t0, true);
-      throw e;
-    }
-    ctx.timed(t0);
-    List<ChunkTierStore.Placement> placements = new ArrayList<>(ids.size());
-    for (int i = 0; i < ids.size(); i++) {
-      PackEntry e = up.entries().get(i);
-      placements.add(new ChunkTierStore.Placement(ids.get(i), e.recordIndex(), e.offset(),
-          e.length()));
-    }
-    // Only now, with the pack durable, may its chunks become clean.
-    chunks.commitPack(TierContext.packRecord(up), placements, -1);
-    counters.bytesUp.add(up.size());
-    ctx.meters.uploaded(up.size());
-    counters.packsUploaded.increment();
-    counters.chunksUploaded.add(ids.size());
-    counters.lastUploadMillis.set(System.currentTimeMillis());
-    counters.lastError = null; // the cloud answers again: what was waiting is moving
   }
 
   // ------------------------------------------------------------------ eviction
@@ -760,7 +538,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
         if (!ensureCloudReady()) {
           return;
         }
-        runPass(Long.MAX_VALUE, true);
+        upload.run(Long.MAX_VALUE, true);
       } catch (RuntimeException e) {
         ctx.noteError("upload under local pressure", e);
       } catch (InterruptedException e) {
@@ -1050,11 +828,8 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     scheduler.shutdownNow();
     prober.shutdownNow();
     cold.close();
-    // An interrupted upload leaves its chunks dirty (they are committed only after a
-    // confirmed put), so stopping at once is safe; the next start uploads them again.
-    uploaders.shutdownNow();
     try {
-      uploaders.awaitTermination(30, TimeUnit.SECONDS);
+      upload.close();
       passLock.lock();
       try {
         ctx.tier.flushJournal();
