@@ -17,8 +17,6 @@ import io.tiergate.tiering.pack.PackEntry;
 import io.tiergate.tiering.store.ObjectStore;
 import io.tiergate.tiering.store.ObjectStoreException;
 import io.tiergate.tiering.store.RetryingObjectStore;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,7 +90,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private static final Logger log = LoggerFactory.getLogger(CloudTierService.class);
   static final double REPACK_DEAD_SHARE = 0.20;
   /** Longest a write waits for room (uploads to finish) before it fails. */
-  static final long BACK_PRESSURE_MILLIS = 10_000;
+  static final long BACK_PRESSURE_MILLIS = Evictor.BACK_PRESSURE_MILLIS;
   /** How often the store is probed while it is away. */
   static final long PROBE_AWAY_MILLIS = 2_000;
   /** A store that has not answered anything for this long is probed. */
@@ -121,7 +119,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private final ScheduledExecutorService prober;
   private final UploadPass upload;
   private final ScheduledExecutorService scheduler;
-  private volatile long capacityOverride;
+  private final Evictor evictor;
   private volatile long dirtyCache = -1;
   private volatile long dirtyCacheAt;
   private volatile List<VolumeInfo> publishedCatalogue;
@@ -140,8 +138,9 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     this.cold = new ColdReads(ctx);
     this.prober =
         Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-cloud-probe"));
-    this.upload = new UploadPass(ctx, this::underPressure);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-tier"));
+    this.evictor = new Evictor(ctx, scheduler, this::uploadUnderPressure);
+    this.upload = new UploadPass(ctx, evictor::underPressure);
   }
 
   /**
@@ -255,7 +254,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
 
   /** Overrides the capacity the watermarks apply to (0: the engine's limit or the disk's). */
   public void setCacheCapacity(long bytes) {
-    capacityOverride = bytes;
+    evictor.setCacheCapacity(bytes);
   }
 
   /**
@@ -428,43 +427,9 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
 
   // ------------------------------------------------------------------ eviction
 
-  /** The capacity the watermarks apply to. */
-  long cacheCapacity() {
-    long o = capacityOverride;
-    if (o > 0) {
-      return o;
-    }
-    long c = chunks.capacityBytes();
-    if (c != Long.MAX_VALUE) {
-      return c;
-    }
-    try {
-      return Files.getFileStore(dataDir).getTotalSpace();
-    } catch (IOException e) {
-      return Long.MAX_VALUE;
-    }
-  }
-
-  private boolean underPressure() {
-    return chunks.localBytes() > ctx.config.highWatermark() * cacheCapacity();
-  }
-
   /** Evicts clean chunks when above the high watermark, down to the low one. */
   public long evictToWatermark() {
-    if (ctx.foreign()) {
-      return 0;
-    }
-    long cap = cacheCapacity();
-    long local = chunks.localBytes();
-    if (cap == Long.MAX_VALUE || local <= ctx.config.highWatermark() * cap) {
-      return 0;
-    }
-    long freed = chunks.evict(local - (long) (ctx.config.lowWatermark() * cap));
-    counters.evictedBytes.add(freed);
-    if (freed > 0) {
-      log.info("evicted {} bytes of clean chunks (local {} of {} capacity)", freed, local, cap);
-    }
-    return freed;
+    return evictor.evictToWatermark();
   }
 
   /**
@@ -472,14 +437,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    * store is another appliance's (this appliance's packs are not there).
    */
   public long evictAll() {
-    if (ctx.foreign()) {
-      log.warn("cache not cleared: {}", ctx.foreignMessage());
-      return 0; // nothing local is in this store
-    }
-    long freed = chunks.evict(Long.MAX_VALUE);
-    counters.evictedBytes.add(freed);
-    log.info("cache cleared: {} bytes of clean chunks evicted", freed);
-    return freed;
+    return evictor.evictAll();
   }
 
   /**
@@ -491,60 +449,21 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    */
   @Override
   public long reclaim(long bytes) {
-    if (ctx.foreign()) {
-      return 0; // nothing local is in this store: writes get SPACE ALLOCATION FAILED
-    }
-    long cap = cacheCapacity();
-    long toLow = chunks.localBytes() - (long) (ctx.config.lowWatermark() * cap);
-    long freed = chunks.evict(Math.max(bytes, toLow));
-    counters.evictedBytes.add(freed);
-    if (freed >= bytes || ctx.closed) {
-      return freed;
-    }
-    log.warn("local capacity reached with {} bytes waiting for the cloud: writes wait for "
-        + "uploads", chunks.dirtyBytes());
-    long deadline = System.currentTimeMillis() + BACK_PRESSURE_MILLIS;
-    while (freed < bytes && System.currentTimeMillis() < deadline && !ctx.closed) {
-      // Asked again each round: a pass already running when the first request came may have
-      // scanned before this write's predecessors were dirty.
-      urgentUpload();
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-      long f = chunks.evict(bytes - freed);
-      counters.evictedBytes.add(f);
-      freed += f;
-    }
-    if (freed < bytes) {
-      log.error("local capacity full of chunks not yet in the cloud ({}); writes fail with "
-          + "SPACE ALLOCATION FAILED until uploads resume", counters.lastError == null
-          ? "uploads too slow" : counters.lastError);
-    }
-    return freed;
+    return evictor.reclaim(bytes);
   }
 
-  private volatile Future<?> urgent;
-
-  private synchronized void urgentUpload() {
-    Future<?> u = urgent;
-    if (u != null && !u.isDone()) {
-      return;
-    }
-    urgent = scheduler.submit(() -> {
-      try {
-        if (!ensureCloudReady()) {
-          return;
-        }
-        upload.run(Long.MAX_VALUE, true);
-      } catch (RuntimeException e) {
-        ctx.noteError("upload under local pressure", e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+  /** An upload of every dirty chunk, when local space is short (on the scheduler thread). */
+  private void uploadUnderPressure() {
+    try {
+      if (!ensureCloudReady()) {
+        return;
       }
-    });
+      upload.run(Long.MAX_VALUE, true);
+    } catch (RuntimeException e) {
+      ctx.noteError("upload under local pressure", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   // ------------------------------------------------------------------ cold reads
