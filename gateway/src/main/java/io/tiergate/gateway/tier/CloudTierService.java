@@ -1,7 +1,6 @@
 package io.tiergate.gateway.tier;
 
 import com.azure.core.http.policy.HttpPipelinePolicy;
-import io.tiergate.crypto.ChunkId;
 import io.tiergate.crypto.KeyRing;
 import io.tiergate.gateway.engine.BlockEngine;
 import io.tiergate.gateway.engine.ChunkTierStore;
@@ -11,9 +10,7 @@ import io.tiergate.gateway.engine.SpaceReclaimer;
 import io.tiergate.gateway.engine.VolumeInfo;
 import io.tiergate.tiering.CloudTier;
 import io.tiergate.tiering.PackRef;
-import io.tiergate.tiering.UploadedPack;
 import io.tiergate.tiering.meta.CatalogueCodec;
-import io.tiergate.tiering.pack.PackEntry;
 import io.tiergate.tiering.store.ObjectStore;
 import io.tiergate.tiering.store.ObjectStoreException;
 import io.tiergate.tiering.store.RetryingObjectStore;
@@ -88,7 +85,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CloudTierService.class);
-  static final double REPACK_DEAD_SHARE = 0.20;
   /** Longest a write waits for room (uploads to finish) before it fails. */
   static final long BACK_PRESSURE_MILLIS = Evictor.BACK_PRESSURE_MILLIS;
   /** How often the store is probed while it is away. */
@@ -120,6 +116,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private final UploadPass upload;
   private final ScheduledExecutorService scheduler;
   private final Evictor evictor;
+  private final PackGc gc;
   private volatile long dirtyCache = -1;
   private volatile long dirtyCacheAt;
   private volatile List<VolumeInfo> publishedCatalogue;
@@ -136,6 +133,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     this.counters = ctx.counters;
     this.passLock = ctx.passLock;
     this.cold = new ColdReads(ctx);
+    this.gc = new PackGc(ctx, cold);
     this.prober =
         Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-cloud-probe"));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-tier"));
@@ -270,20 +268,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    * no cloud request) and reports it to the meters.
    */
   long refreshGcPending() {
-    long pending = 0;
-    for (ChunkTierStore.PackInfo p : chunks.packs()) {
-      if (p.record().dead() || p.liveBytes() == 0 || pastDeadThreshold(p)) {
-        pending++;
-      }
-    }
-    counters.gcPendingPacks.set(pending);
-    ctx.meters.gc(pending, 0);
-    return pending;
-  }
-
-  private static boolean pastDeadThreshold(ChunkTierStore.PackInfo p) {
-    long total = p.liveBytes() + p.deadBytes();
-    return total > 0 && p.deadBytes() > REPACK_DEAD_SHARE * total;
+    return gc.refreshGcPending();
   }
 
   /** Stored bytes of dirty chunks: what is waiting for the cloud (a counter read). */
@@ -498,88 +483,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    * @return packs deleted
    */
   public int gc(boolean ignoreGrace) throws InterruptedException {
-    if (!ctx.cloudReady) {
-      return 0; // deletes only in a store this tier attached to
-    }
-    passLock.lockInterruptibly();
-    try {
-      long now = System.currentTimeMillis();
-      List<ChunkTierStore.PackInfo> deletable = new ArrayList<>();
-      // What is left for a later GC once this one is done: dead packs in their grace period,
-      // and packs past the threshold that are not dead yet. Counted as we go: no second scan.
-      long pending = 0;
-      for (ChunkTierStore.PackInfo p : chunks.packs()) {
-        if (!p.record().dead() && p.liveBytes() == 0) {
-          chunks.markDeadIfEmpty(p.number(), now);
-          pending++; // dead from now on, deleted after the grace period
-          continue;
-        }
-        if (p.record().dead()) {
-          if (ignoreGrace || now - p.record().deadSinceMillis() >= ctx.config.gcGrace().toMillis()) {
-            deletable.add(p);
-          } else {
-            pending++;
-          }
-          continue;
-        }
-        if (pastDeadThreshold(p)) {
-          repack(p);
-          pending++; // dead now and in its grace period (or, if a chunk stayed, still due)
-          chunks.markDeadIfEmpty(p.number(), System.currentTimeMillis());
-        }
-      }
-      counters.gcPendingPacks.set(pending + deletable.size());
-      ctx.meters.gc(pending + deletable.size(), 0);
-      if (deletable.isEmpty()) {
-        return 0;
-      }
-      List<PackRef> refs = new ArrayList<>();
-      List<Long> numbers = new ArrayList<>();
-      for (ChunkTierStore.PackInfo p : deletable) {
-        refs.add(TierContext.ref(p.record()));
-        numbers.add(p.number());
-      }
-      ctx.tier.deletePacks(refs);
-      chunks.forgetPacks(numbers);
-      counters.packsDeleted.add(numbers.size());
-      counters.gcPendingPacks.set(pending);
-      ctx.meters.gc(pending, deletable.stream().mapToLong(p -> p.record().objectSize()).sum());
-      log.info("GC deleted {} dead pack(s) from the cloud", numbers.size());
-      return numbers.size();
-    } finally {
-      passLock.unlock();
-    }
-  }
-
-  private void repack(ChunkTierStore.PackInfo p) throws InterruptedException {
-    List<ChunkTierStore.PackedChunk> live = chunks.chunksIn(p.number());
-    if (live.isEmpty()) {
-      return;
-    }
-    List<CloudTier.Record> records = new ArrayList<>(live.size());
-    for (ChunkTierStore.PackedChunk c : live) {
-      byte[] stored = c.local() ? chunks.localBytes(c.id()) : null;
-      if (stored == null) {
-        stored = cold.fetchVerified(c.id(), p.number(), c.recordIndex(), c.offset(),
-            c.sealedLength());
-      }
-      records.add(new CloudTier.Record(ChunkId.of(c.id()), stored));
-    }
-    long t0 = System.nanoTime();
-    UploadedPack up = ctx.tier.uploadPack(records);
-    ctx.timed(t0);
-    List<ChunkTierStore.Placement> placements = new ArrayList<>(live.size());
-    for (int i = 0; i < live.size(); i++) {
-      PackEntry e = up.entries().get(i);
-      placements.add(new ChunkTierStore.Placement(live.get(i).id(), e.recordIndex(), e.offset(),
-          e.length()));
-    }
-    chunks.commitPack(TierContext.packRecord(up), placements, p.number());
-    ctx.tier.flushJournal();
-    counters.bytesUp.add(up.size());
-    counters.packsRepacked.increment();
-    log.info("repacked a pack with {}% dead bytes ({} live chunks)",
-        p.deadBytes() * 100 / (p.liveBytes() + p.deadBytes()), live.size());
+    return gc.gc(ignoreGrace);
   }
 
   // ------------------------------------------------------------------ metadata
