@@ -7,17 +7,13 @@ import io.tiergate.gateway.engine.ChunkTierStore;
 import io.tiergate.gateway.engine.ColdReader;
 import io.tiergate.gateway.engine.PackRecord;
 import io.tiergate.gateway.engine.SpaceReclaimer;
-import io.tiergate.gateway.engine.VolumeInfo;
 import io.tiergate.tiering.CloudTier;
 import io.tiergate.tiering.PackRef;
-import io.tiergate.tiering.meta.CatalogueCodec;
 import io.tiergate.tiering.store.ObjectStore;
 import io.tiergate.tiering.store.ObjectStoreException;
 import io.tiergate.tiering.store.RetryingObjectStore;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -117,9 +113,9 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private final ScheduledExecutorService scheduler;
   private final Evictor evictor;
   private final PackGc gc;
+  private final CloudMetadataPublisher metadata;
   private volatile long dirtyCache = -1;
   private volatile long dirtyCacheAt;
-  private volatile List<VolumeInfo> publishedCatalogue;
 
   private CloudTierService(BlockEngine engine, KeyRing keys, CloudConfig config, Path dataDir,
       ObjectStore objects) {
@@ -134,6 +130,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     this.passLock = ctx.passLock;
     this.cold = new ColdReads(ctx);
     this.gc = new PackGc(ctx, cold);
+    this.metadata = new CloudMetadataPublisher(ctx);
     this.prober =
         Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-cloud-probe"));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-tier"));
@@ -164,7 +161,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     ObjectStore store = CloudStores.open(config, dataDir, Duration.ofSeconds(60), azurePolicies);
     CloudTierService s = new CloudTierService(engine, keys, config, dataDir, store);
     if (!background) {
-      s.ensureCloudReady();
+      s.metadata.ensureCloudReady();
     }
     engine.setColdReader(s);
     engine.setSpaceReclaimer(s);
@@ -278,42 +275,6 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
 
   // ------------------------------------------------------------------ passes
 
-  /**
-   * Once per process, when the cloud first answers: the container exists and holds the
-   * current key ring. Until then a pass does nothing else (the gateway serves from local).
-   */
-  private boolean ensureCloudReady() {
-    if (ctx.cloudReady) {
-      return true;
-    }
-    CloudStores.ensureContainer(ctx.config);
-    CloudTier t = ctx.tier;
-    byte[] theirs = t.metadata().latestKeyRing().orElse(null);
-    if (KeyRingMatch.of(theirs, keys) == KeyRingMatch.FOREIGN) {
-      refuseForeign();
-      return false;
-    }
-    publishKeyRing(t, theirs);
-    health.attached();
-    ctx.cloudReady = true;
-    return true;
-  }
-
-  /** The container is another appliance's: say so, once per discovery, and touch nothing. */
-  private void refuseForeign() {
-    boolean first = health.state() != CloudHealth.State.FOREIGN_CONTAINER;
-    String why = describe() + " belongs to another appliance (it holds another key ring)";
-    health.foreign(why + ": nothing is uploaded or evicted; point the cloud tier elsewhere");
-    counters.lastError = health.lastError();
-    if (first) {
-      log.error("cloud tier NOT attached: {}. This appliance never writes to it, so that "
-          + "appliance's packs, keys and catalogue stay intact. Give --cloud another container or "
-          + "directory (or use Set-CloudCredential); recovering that appliance's volumes needs "
-          + "its passphrase and the disaster-recovery procedure. Local volumes are served "
-          + "meanwhile.", why);
-    }
-  }
-
   /** One tick of the probe thread: the alert clock, and a probe when one is due. */
   private void probeTick() {
     if (ctx.closed) {
@@ -372,7 +333,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       log.debug("cannot count the packs waiting for GC: {}", e.getMessage());
     }
     try {
-      if (!ensureCloudReady()) {
+      if (!metadata.ensureCloudReady()) {
         return; // another appliance's container: nothing to do there
       }
       upload.run(System.currentTimeMillis() - ctx.config.tierAfter().toMillis(), false);
@@ -397,7 +358,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     long before = counters.chunksUploaded();
     boolean ready;
     try {
-      ready = ensureCloudReady();
+      ready = metadata.ensureCloudReady();
     } catch (RuntimeException e) {
       ctx.noteError("connecting to the cloud", e);
       throw new IllegalStateException("the cloud is not reachable: " + counters.lastError, e);
@@ -440,7 +401,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   /** An upload of every dirty chunk, when local space is short (on the scheduler thread). */
   private void uploadUnderPressure() {
     try {
-      if (!ensureCloudReady()) {
+      if (!metadata.ensureCloudReady()) {
         return;
       }
       upload.run(Long.MAX_VALUE, true);
@@ -489,24 +450,6 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   // ------------------------------------------------------------------ metadata
 
   /**
-   * Publishes this appliance's key ring when the store's newest ({@code theirs}) is not it
-   * already; only older generations of this appliance's own ring are replaced.
-   *
-   * @throws IllegalStateException for another appliance's store (nothing is written)
-   */
-  private void publishKeyRing(CloudTier t, byte[] theirs) {
-    if (KeyRingMatch.of(theirs, keys) == KeyRingMatch.FOREIGN) {
-      refuseForeign();
-      throw new IllegalStateException(ctx.foreignMessage());
-    }
-    byte[] mine = keys.serialize();
-    if (!Arrays.equals(mine, theirs)) {
-      t.metadata().publishKeyRing(mine, keys::isFormOf);
-      log.info("published the wrapped key slots to the cloud");
-    }
-  }
-
-  /**
    * Publishes the key ring again (after a passphrase change: the cloud copy must stop opening
    * with the old passphrase). Does nothing in a store the tier has not attached to (the next
    * attach publishes the current ring).
@@ -514,33 +457,12 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    * @throws IllegalStateException when the store holds another appliance's ring
    */
   public void republishKeyRing() {
-    if (!ctx.cloudReady) {
-      return;
-    }
-    CloudTier t = ctx.tier;
-    publishKeyRing(t, t.metadata().latestKeyRing().orElse(null));
+    metadata.republishKeyRing();
   }
 
   /** Publishes the encrypted volume catalogue when the volumes changed since the last time. */
   public void publishCatalogueIfChanged() {
-    if (!ctx.cloudReady) {
-      return;
-    }
-    List<VolumeInfo> vols = engine.listVolumes();
-    if (vols.equals(publishedCatalogue)) {
-      return;
-    }
-    ctx.tier.metadata().publish(keys.metadataCipher(), "catalogue", catalogue(vols));
-    publishedCatalogue = vols;
-  }
-
-  static byte[] catalogue(List<VolumeInfo> vols) {
-    List<CatalogueCodec.Entry> entries = new ArrayList<>(vols.size());
-    for (VolumeInfo v : vols) {
-      entries.add(new CatalogueCodec.Entry(v.id(), v.name(), v.sizeBytes(), v.chunkSize(),
-          v.pinned(), v.uuid(), v.createdMillis()));
-    }
-    return CatalogueCodec.encode(entries);
+    metadata.publishCatalogueIfChanged();
   }
 
   /**
@@ -627,7 +549,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
       old = ctx.objects;
       ctx.useStore(next, store);
       ctx.cloudReady = false;
-      publishedCatalogue = null;
+      metadata.forget();
       counters.lastError = null;
       health.reset();
     } finally {
