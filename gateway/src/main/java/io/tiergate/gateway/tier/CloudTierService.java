@@ -14,9 +14,7 @@ import io.tiergate.tiering.store.ObjectStoreException;
 import io.tiergate.tiering.store.RetryingObjectStore;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -114,6 +112,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private final Evictor evictor;
   private final PackGc gc;
   private final CloudMetadataPublisher metadata;
+  private final StoreSwitch storeSwitch;
   private volatile long dirtyCache = -1;
   private volatile long dirtyCacheAt;
 
@@ -131,6 +130,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     this.cold = new ColdReads(ctx);
     this.gc = new PackGc(ctx, cold);
     this.metadata = new CloudMetadataPublisher(ctx);
+    this.storeSwitch = new StoreSwitch(ctx, cold, metadata);
     this.prober =
         Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-cloud-probe"));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-tier"));
@@ -501,20 +501,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    * @throws ObjectStoreException when the candidate cannot be listed or read
    */
   public StoreMatch match(ObjectStore candidate) {
-    List<ChunkTierStore.PackInfo> mine = chunks.packs();
-    Set<String> there = new HashSet<>();
-    if (!mine.isEmpty()) {
-      for (ObjectStore.ObjectInfo o : candidate.list("packs/")) {
-        there.add(o.name());
-      }
-    }
-    int missing = 0;
-    for (ChunkTierStore.PackInfo p : mine) {
-      if (!there.contains(TierContext.ref(p.record()).objectName())) {
-        missing++;
-      }
-    }
-    return new StoreMatch(mine.size(), missing, KeyRingMatch.of(candidate, keys));
+    return storeSwitch.match(candidate);
   }
 
   /**
@@ -537,31 +524,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    */
   public StoreMatch replaceStore(CloudConfig next, ObjectStore store, Duration drain,
       Runnable beforeSwitch) throws InterruptedException {
-    ObjectStore old;
-    StoreMatch m;
-    passLock.lockInterruptibly();
-    try {
-      m = match(store);
-      if (!m.acceptable()) {
-        return m;
-      }
-      beforeSwitch.run();
-      old = ctx.objects;
-      ctx.useStore(next, store);
-      ctx.cloudReady = false;
-      metadata.forget();
-      counters.lastError = null;
-      health.reset();
-    } finally {
-      passLock.unlock();
-    }
-    long deadline = System.nanoTime() + drain.toNanos();
-    while (!cold.idle() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    old.close();
-    log.info("cloud tier switched to {}", next.describe(dataDir));
-    return m;
+    return storeSwitch.replaceStore(next, store, drain, beforeSwitch);
   }
 
   /** Stops the passes (an upload in flight is abandoned, never half-committed). */
