@@ -11,13 +11,10 @@ import io.tiergate.tiering.CloudTier;
 import io.tiergate.tiering.PackRef;
 import io.tiergate.tiering.store.ObjectStore;
 import io.tiergate.tiering.store.ObjectStoreException;
-import io.tiergate.tiering.store.RetryingObjectStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -81,15 +78,6 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private static final Logger log = LoggerFactory.getLogger(CloudTierService.class);
   /** Longest a write waits for room (uploads to finish) before it fails. */
   static final long BACK_PRESSURE_MILLIS = Evictor.BACK_PRESSURE_MILLIS;
-  /** How often the store is probed while it is away. */
-  static final long PROBE_AWAY_MILLIS = 2_000;
-  /** A store that has not answered anything for this long is probed. */
-  static final long PROBE_IDLE_MILLIS = 5_000;
-  /**
-   * What an Azure probe reads: a name that is never written, so the answer is a 404, billed as
-   * a read (about a tenth of a listing's price; a probe every 5 s costs cents a month).
-   */
-  static final String PROBE_OBJECT = "meta/probe";
 
   /** The cloud tier's reference to the pack a local pack record describes. */
   static PackRef ref(PackRecord p) {
@@ -105,8 +93,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private final TierCounters counters;
   private final ReentrantLock passLock;
   private final ColdReads cold;
-  private volatile long lastProbeMillis;
-  private final ScheduledExecutorService prober;
+  private final CloudProbe probe;
   private final UploadPass upload;
   private final ScheduledExecutorService scheduler;
   private final Evictor evictor;
@@ -128,11 +115,10 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     this.counters = ctx.counters;
     this.passLock = ctx.passLock;
     this.cold = new ColdReads(ctx);
+    this.probe = new CloudProbe(ctx, cold);
     this.gc = new PackGc(ctx, cold);
     this.metadata = new CloudMetadataPublisher(ctx);
     this.storeSwitch = new StoreSwitch(ctx, cold, metadata);
-    this.prober =
-        Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-cloud-probe"));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-tier"));
     this.evictor = new Evictor(ctx, scheduler, this::uploadUnderPressure);
     this.upload = new UploadPass(ctx, evictor::underPressure);
@@ -165,7 +151,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     }
     engine.setColdReader(s);
     engine.setSpaceReclaimer(s);
-    s.prober.scheduleWithFixedDelay(s::probeTick, 1000, 1000, TimeUnit.MILLISECONDS);
+    s.probe.start();
     if (background) {
       long period = Math.max(1000, Math.min(30_000, config.tierAfter().toMillis() / 4));
       s.scheduler.scheduleWithFixedDelay(s::periodicPass, 0, period, TimeUnit.MILLISECONDS);
@@ -275,53 +261,6 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
 
   // ------------------------------------------------------------------ passes
 
-  /** One tick of the probe thread: the alert clock, and a probe when one is due. */
-  private void probeTick() {
-    if (ctx.closed) {
-      return;
-    }
-    health.checkAlert();
-    long now = System.currentTimeMillis();
-    CloudHealth.State s = health.state();
-    boolean due = switch (s) {
-      case DISCONNECTED, CONNECTING -> now - lastProbeMillis >= PROBE_AWAY_MILLIS;
-      case CONNECTED -> now - Math.max(lastProbeMillis, health.lastAnswerMillis())
-          >= PROBE_IDLE_MILLIS;
-      case FOREIGN_CONTAINER -> false; // the periodic pass checks the container again
-    };
-    if (!due) {
-      return;
-    }
-    Future<?> running = probe;
-    if (running != null && !running.isDone()) {
-      return; // a probe the store has not answered yet: it reports when it ends
-    }
-    lastProbeMillis = now;
-    ObjectStore store = ctx.objects;
-    boolean azure = ctx.config.azure();
-    try {
-      // On the cold-read pool, so that a store that holds requests without answering never
-      // holds up this thread (and the alert clock on it).
-      probe = cold.submit(() -> {
-        try {
-          // One attempt: the health hears how it ended (a 404 is an answer). A directory is
-          // listed instead: a vanished one fails to list, while reading a name in it answers.
-          RetryingObjectStore once = ((RetryingObjectStore) store).withBudget(Duration.ZERO);
-          if (azure) {
-            once.get(PROBE_OBJECT);
-          } else {
-            once.list("keys/");
-          }
-        } catch (RuntimeException e) {
-          log.debug("cloud probe failed: {}", e.getMessage());
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      // closing
-    }
-  }
-
-  private volatile Future<?> probe;
 
   private void periodicPass() {
     if (ctx.closed) {
@@ -534,7 +473,7 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     engine.setColdReader(null);
     engine.setSpaceReclaimer(null);
     scheduler.shutdownNow();
-    prober.shutdownNow();
+    probe.close();
     cold.close();
     try {
       upload.close();
