@@ -69,7 +69,7 @@ final class CloudMetadataPublisher {
     ctx.counters.lastError = ctx.health.lastError();
     if (first) {
       log.error("cloud tier NOT attached: {}. This appliance never writes to it, so that "
-          + "appliance's packs, ctx.keys and catalogue stay intact. Give --cloud another container or "
+          + "appliance's packs, keys and catalogue stay intact. Give --cloud another container or "
           + "directory (or use Set-CloudCredential); recovering that appliance's volumes needs "
           + "its passphrase and the disaster-recovery procedure. Local volumes are served "
           + "meanwhile.", why);

@@ -23,56 +23,35 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's cloud tier: uploads cold dirty chunks in packs, evicts clean chunks under local
- * pressure, reads evicted chunks back, and collects dead packs.
+ * pressure, reads evicted chunks back, and collects dead packs. This class is the facade the
+ * gateway and the admin API use; each job is a part of its own, with its design notes there:
  *
- * <p>Upload: a pass takes the dirty chunks of no pinned volume whose last use (read or write) is
- * older than {@code tier-after} (all of them for a sync), cuts them into packs of at most 32 MiB
- * (16-32 MiB when there is that much; a sync sends the remainder too) and keeps {@code
- * upload-parallelism} uploads going under the shared bandwidth limit with no barrier between packs:
- * while they run, the pass thread selects and seals the next pack (sealing computes the Content-MD5
- * as it goes), and hands it to the first uploader that frees up. Chunks already sealed or on the
- * wire are still dirty, so each selection skips them. Only after {@link CloudTier#upload} returned
- * (the pack is durable) are the chunks' new state and location committed, in one synced batch. A
- * failed upload leaves its chunks dirty: nothing is marked clean that is not in the cloud, and the
- * next pass tries again. The records are the chunks' stored bytes (header and LZ4 payload), so a
- * cold read needs no re-encoding.
+ * <ul>
+ *   <li>{@link UploadPass}: dirty chunks to packs to the cloud; clean only once durable.
+ *   <li>{@link Evictor}: the watermarks, Clear-Cache, and back-pressure on writes.
+ *   <li>{@link ColdReads}: evicted chunks back, single-flight, read-ahead in runs.
+ *   <li>{@link PackGc}: repacking and deleting dead packs after {@code gc-grace}.
+ *   <li>{@link CloudMetadataPublisher}: whose container it is, key ring and catalogue.
+ *   <li>{@link StoreSwitch}: matching a candidate store and switching to it.
+ *   <li>{@link CloudProbe}: keeps {@link CloudHealth} current without traffic.
+ * </ul>
  *
- * <p>Eviction: above the high watermark of the local capacity, clean chunks are evicted
- * coldest first down to the low watermark; dirty chunks never are.
- *
- * <p>Cold reads: one ranged GET of the sealed record, authenticated decryption, then the engine
- * checks that the bytes decode and hash to the chunk ID before serving them. Concurrent misses
- * on one chunk share one fetch. Read-ahead hints are gathered for a moment, sorted by pack and
- * offset, and records that lie back to back in a pack (chunks packed in volume order) come
- * with one ranged GET per run; a reader of any of them joins that fetch. A chunk that fails is never served: the command fails with
- * UNRECOVERED READ ERROR (MEDIUM ERROR sense), and the failure is logged and counted.
- *
- * <p>GC: a pack whose dead bytes pass 20% is repacked (its live chunks, fetched first when
- * evicted, go into a new pack, moved in one batch); a pack with no live bytes becomes dead and
- * is deleted from the cloud only after {@code gc-grace}, so a reader that located a chunk in it
- * a moment ago still finds it. Only dead packs are ever deleted. The pending-GC gauge (packs
- * past the threshold plus dead packs not yet deleted) is recounted by every periodic pass
- * before its GC, from the pack records alone, so it follows overwrites without waiting for a
- * GC to run (or to succeed).
- *
- * <p>Whose container: before its first write to a store the tier reads the store's key ring
- * ({@link KeyRingMatch}). A ring that is not this appliance's (not even an older generation of
- * it) means the container belongs to another appliance: the tier does not attach, writes
- * nothing there (no pack, key ring, catalogue or journal), deletes nothing, evicts nothing, and
- * says so in its state ({@code foreign-container}) and log, while the engine serves the local
- * volumes. Publishing the key ring replaces only older generations of this appliance's own.
+ * <p>They share one {@link TierContext}: the store in force, the settings, the health, the
+ * counters and the pass lock.
  *
  * <p>Health ({@link CloudHealth}): every attempt of every store call reports whether the store
- * answered, so an outage shows at its first failed attempt and a recovery at the first answer;
- * a probe every few seconds while the store is away (and after a quiet spell while it is not)
- * keeps the state current with no traffic, and raises the alert after {@code
- * cloud-alert-after}. A cold read waits at most {@code cold-read-timeout} (default 10 s, under
- * the initiators' 30 s command timeout) and then fails with NOT READY, which initiators retry;
- * while the store is marked away, cold reads fail at once instead of each waiting.
+ * answered, so an outage shows at its first failed attempt and a recovery at the first answer.
+ * A cold read waits at most {@code cold-read-timeout} (default 10 s, under the initiators' 30 s
+ * command timeout) and then fails with NOT READY, which initiators retry; while the store is
+ * marked away, cold reads fail at once instead of each waiting. A chunk that fails to
+ * authenticate or to match its chunk ID is never served: the command fails with UNRECOVERED
+ * READ ERROR (MEDIUM ERROR sense), and the failure is logged and counted.
  *
- * <p>Concurrency: passes (upload, eviction, GC) run one at a time under one lock, on the
- * scheduler's thread or on the caller's (a sync); uploads fan out to the upload pool. A cold
- * read's fetch runs on the cold-read pool while the reading thread waits for it, bounded.
+ * <p>Concurrency: passes (upload, eviction's urgent upload, GC, a store switch) run one at a
+ * time under the pass lock, on the scheduler's thread or on the caller's (a sync); uploads fan
+ * out to the upload pool. A cold read's fetch runs on the cold-read pool while the reading
+ * thread waits for it, bounded. The periodic pass runs on the scheduler thread: recount
+ * pending GC, attach, upload, evict, GC, publish the catalogue.
  */
 public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CloudTierService.class);
@@ -119,7 +98,8 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     this.gc = new PackGc(ctx, cold);
     this.metadata = new CloudMetadataPublisher(ctx);
     this.storeSwitch = new StoreSwitch(ctx, cold, metadata);
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-tier"));
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(ColdReads.daemon("tiergate-tier"));
     this.evictor = new Evictor(ctx, scheduler, this::uploadUnderPressure);
     this.upload = new UploadPass(ctx, evictor::underPressure);
   }

@@ -156,7 +156,8 @@ final class ColdReads {
     if (ctx.health.disconnected()) {
       ctx.counters.readErrors.increment();
       throw new BlockDeviceException(BlockDeviceException.Kind.NOT_READY,
-          "the cloud is away (" + ctx.health.lastError() + "): an evicted chunk cannot be read now");
+          "the cloud is away (" + ctx.health.lastError()
+              + "): an evicted chunk cannot be read now");
     }
   }
 
@@ -386,7 +387,8 @@ final class ColdReads {
     long t0 = System.nanoTime();
     byte[] stored;
     try {
-      stored = ctx.coldTier.fetch(ref, new PackEntry(ChunkId.of(chunkId), recordIndex, offset, length));
+      stored = ctx.coldTier.fetch(ref,
+          new PackEntry(ChunkId.of(chunkId), recordIndex, offset, length));
     } catch (CryptoException e) {
       integrityFailure("does not authenticate");
       throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,

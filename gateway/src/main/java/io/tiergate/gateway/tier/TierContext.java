@@ -68,7 +68,7 @@ final class TierContext {
     config = next;
   }
 
-  /** Every attempt on {@code store} reports to the health; a store that does not retry tries once. */
+  /** Every attempt on {@code store} reports to the health; one that does not retry tries once. */
   private ObjectStore observed(ObjectStore store) {
     RetryingObjectStore r = store instanceof RetryingObjectStore rs ? rs
         : new RetryingObjectStore(store, Duration.ofMillis(200), Duration.ofSeconds(10),
