@@ -2,6 +2,7 @@ package io.tiergate.gateway.tier;
 
 import com.azure.core.http.policy.HttpPipelinePolicy;
 import io.tiergate.crypto.KeyRing;
+import io.tiergate.gateway.engine.AdmittedChunk;
 import io.tiergate.gateway.engine.BlockEngine;
 import io.tiergate.gateway.engine.ChunkTierStore;
 import io.tiergate.gateway.engine.ColdReader;
@@ -342,7 +343,8 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
    * store is marked away the read fails at once.
    */
   @Override
-  public byte[] read(byte[] chunkId, long packNumber, int recordIndex, long offset, int length) {
+  public AdmittedChunk read(byte[] chunkId, long packNumber, int recordIndex, long offset,
+      int length) {
     return cold.read(chunkId, packNumber, recordIndex, offset, length);
   }
 

@@ -2,6 +2,7 @@ package io.tiergate.gateway.tier;
 
 import io.tiergate.crypto.ChunkId;
 import io.tiergate.crypto.CryptoException;
+import io.tiergate.gateway.engine.AdmittedChunk;
 import io.tiergate.gateway.engine.PackRecord;
 import io.tiergate.iscsi.spi.BlockDeviceException;
 import io.tiergate.tiering.PackRef;
@@ -56,7 +57,7 @@ final class ColdReads {
 
   private final TierContext ctx;
   private final ThreadPoolExecutor coldPool;
-  private final ConcurrentHashMap<ByteBuffer, CompletableFuture<byte[]>> inflight =
+  private final ConcurrentHashMap<ByteBuffer, CompletableFuture<AdmittedChunk>> inflight =
       new ConcurrentHashMap<>();
   private final ThreadPoolExecutor readAhead;
   /** Read-ahead hints not yet planned into runs, and the one thread that plans them. */
@@ -112,18 +113,19 @@ final class ColdReads {
    * (the fetch goes on, and brings the chunk home if the store answers after all). While the
    * store is marked away the read fails at once.
    */
-  byte[] read(byte[] chunkId, long packNumber, int recordIndex, long offset, int length) {
+  AdmittedChunk read(byte[] chunkId, long packNumber, int recordIndex, long offset,
+      int length) {
     long deadline = System.nanoTime() + ctx.config.coldReadTimeout().toNanos();
     refuseWhenAway();
     ByteBuffer key = ByteBuffer.wrap(chunkId.clone());
-    CompletableFuture<byte[]> mine = new CompletableFuture<>();
-    CompletableFuture<byte[]> running = inflight.putIfAbsent(key, mine);
+    CompletableFuture<AdmittedChunk> mine = new CompletableFuture<>();
+    CompletableFuture<AdmittedChunk> running = inflight.putIfAbsent(key, mine);
     if (running != null) {
       return await(running, deadline);
     }
     try {
       // A read-ahead or another reader may have brought it home since the caller looked.
-      byte[] local = ctx.chunks.localBytes(chunkId);
+      AdmittedChunk local = ctx.chunks.localChunk(chunkId);
       if (local != null) {
         mine.complete(local);
         inflight.remove(key, mine);
@@ -131,9 +133,8 @@ final class ColdReads {
       }
       coldPool.execute(() -> {
         try {
-          byte[] stored = fetchVerified(chunkId, packNumber, recordIndex, offset, length);
-          ctx.chunks.reinsert(chunkId, stored);
-          mine.complete(stored);
+          byte[] stored = fetchRecord(chunkId, packNumber, recordIndex, offset, length);
+          mine.complete(admit(chunkId, stored));
         } catch (RuntimeException e) {
           mine.completeExceptionally(e);
         } finally {
@@ -162,7 +163,7 @@ final class ColdReads {
   }
 
   /** The fetch's result, waiting until {@code deadline} (System.nanoTime) at most. */
-  private byte[] await(CompletableFuture<byte[]> fetch, long deadline) {
+  private AdmittedChunk await(CompletableFuture<AdmittedChunk> fetch, long deadline) {
     try {
       return fetch.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
@@ -263,18 +264,18 @@ final class ColdReads {
    * claimed chunks still lie back to back come with one ranged GET.
    */
   private void fetchRunShared(List<Hint> run) {
-    Map<Hint, CompletableFuture<byte[]>> claimed = new LinkedHashMap<>();
+    Map<Hint, CompletableFuture<AdmittedChunk>> claimed = new LinkedHashMap<>();
     try {
       for (Hint h : run) {
         if (ctx.closed) {
           break;
         }
-        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        CompletableFuture<AdmittedChunk> f = new CompletableFuture<>();
         if (inflight.putIfAbsent(ByteBuffer.wrap(h.id()), f) != null) {
           continue;
         }
         claimed.put(h, f);
-        byte[] local = ctx.chunks.localBytes(h.id());
+        AdmittedChunk local = ctx.chunks.localChunk(h.id());
         if (local != null) {
           f.complete(local);
         }
@@ -300,7 +301,7 @@ final class ColdReads {
   }
 
   /** One ranged GET for back-to-back records; each chunk is verified on its own. */
-  private void fetchRun(List<Hint> sub, Map<Hint, CompletableFuture<byte[]>> claimed) {
+  private void fetchRun(List<Hint> sub, Map<Hint, CompletableFuture<AdmittedChunk>> claimed) {
     List<byte[]> stored = null;
     if (sub.size() > 1) {
       try {
@@ -322,24 +323,11 @@ final class ColdReads {
     }
     for (int i = 0; i < sub.size(); i++) {
       Hint h = sub.get(i);
-      CompletableFuture<byte[]> f = claimed.get(h);
+      CompletableFuture<AdmittedChunk> f = claimed.get(h);
       try {
-        byte[] s;
-        if (stored == null) {
-          s = fetchVerified(h.id(), h.pack(), h.recordIndex(), h.offset(), h.length());
-        } else {
-          s = stored.get(i);
-          try {
-            ctx.chunks.verify(h.id(), s);
-          } catch (BlockDeviceException e) {
-            integrityFailure("does not match its chunk ID");
-            throw e;
-          }
-          ctx.counters.coldReads.increment();
-          ctx.meters.coldRead();
-        }
-        ctx.chunks.reinsert(h.id(), s);
-        f.complete(s);
+        byte[] s = stored != null ? stored.get(i)
+            : fetchRecord(h.id(), h.pack(), h.recordIndex(), h.offset(), h.length());
+        f.complete(admit(h.id(), s));
       } catch (RuntimeException e) {
         f.completeExceptionally(e);
       }
@@ -374,8 +362,43 @@ final class ColdReads {
     return stored;
   }
 
-  /** One record fetched, authenticated and checked against its chunk ID (not reinserted). */
+  /**
+   * One record fetched, authenticated and checked against its chunk ID, not admitted: for a
+   * repack, which passes the bytes on to a new pack.
+   */
   byte[] fetchVerified(byte[] chunkId, long packNumber, int recordIndex, long offset,
+      int length) {
+    byte[] stored = fetchRecord(chunkId, packNumber, recordIndex, offset, length);
+    try {
+      ctx.chunks.verify(chunkId, stored);
+    } catch (BlockDeviceException e) {
+      integrityFailure("does not match its chunk ID");
+      throw e;
+    }
+    ctx.counters.coldReads.increment();
+    ctx.meters.coldRead();
+    return stored;
+  }
+
+  /**
+   * Where a fetched chunk enters the engine: checked once there (decode and chunk ID), put
+   * back into the local store, and counted as a cold read.
+   */
+  private AdmittedChunk admit(byte[] chunkId, byte[] stored) {
+    AdmittedChunk c;
+    try {
+      c = ctx.chunks.admit(chunkId, stored);
+    } catch (BlockDeviceException e) {
+      integrityFailure("does not match its chunk ID");
+      throw e;
+    }
+    ctx.counters.coldReads.increment();
+    ctx.meters.coldRead();
+    return c;
+  }
+
+  /** One record fetched with one ranged GET and authenticated (AEAD), not yet checked. */
+  private byte[] fetchRecord(byte[] chunkId, long packNumber, int recordIndex, long offset,
       int length) {
     PackRecord p = ctx.chunks.pack(packNumber);
     if (p == null) {
@@ -410,14 +433,6 @@ final class ColdReads {
     ctx.timed(t0);
     ctx.counters.bytesDown.add(length);
     ctx.meters.downloaded(length);
-    try {
-      ctx.chunks.verify(chunkId, stored);
-    } catch (BlockDeviceException e) {
-      integrityFailure("does not match its chunk ID");
-      throw e;
-    }
-    ctx.counters.coldReads.increment();
-    ctx.meters.coldRead();
     return stored;
   }
 

@@ -60,7 +60,8 @@ class ColdReadsTest {
         for (int i = 0; i < 8; i++) {
           reads.add(pool.submit(() -> {
             go.await();
-            return cold.read(c.id(), pack, c.recordIndex(), c.offset(), c.sealedLength());
+            return cold.read(c.id(), pack, c.recordIndex(), c.offset(), c.sealedLength())
+                .stored();
           }));
         }
         go.countDown();

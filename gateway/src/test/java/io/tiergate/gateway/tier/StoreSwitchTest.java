@@ -96,7 +96,8 @@ class StoreSwitchTest {
         }
         long pack = f.engine.tierStore().packs().get(0).number();
         var c = f.engine.tierStore().chunksIn(pack).get(0);
-        byte[] stored = cold.read(c.id(), pack, c.recordIndex(), c.offset(), c.sealedLength());
+        byte[] stored = cold.read(c.id(), pack, c.recordIndex(), c.offset(), c.sealedLength())
+            .stored();
         assertArrayEquals(stored, f.engine.tierStore().localBytes(c.id()));
       } finally {
         cold.close();
