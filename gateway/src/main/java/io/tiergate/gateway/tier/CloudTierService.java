@@ -67,7 +67,6 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
   private final TierContext ctx;
   private final BlockEngine engine;
   private final ChunkTierStore chunks;
-  private final KeyRing keys;
   private final Path dataDir;
   private final CloudHealth health;
   private final TierCounters counters;
@@ -88,7 +87,6 @@ public final class CloudTierService implements ColdReader, SpaceReclaimer, AutoC
     this.ctx = new TierContext(engine, keys, config, dataDir, objects);
     this.engine = engine;
     this.chunks = ctx.chunks;
-    this.keys = keys;
     this.dataDir = dataDir;
     this.health = ctx.health;
     this.health.setListener(healthToMeters);
