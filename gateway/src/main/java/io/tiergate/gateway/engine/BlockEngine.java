@@ -711,15 +711,15 @@ public final class BlockEngine implements AutoCloseable {
       throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
           "a mapped chunk is missing from the chunk store");
     }
-    byte[] stored = reader.read(id, rec.packNumber(), rec.recordIndex(), rec.recordOffset(),
-        rec.sealedLength());
-    // Whatever the reader did, nothing is served that is not exactly this chunk.
-    if (stored == null || stored.length != rec.storedLength()) {
+    AdmittedChunk chunk = reader.read(id, rec.packNumber(), rec.recordIndex(),
+        rec.recordOffset(), rec.sealedLength());
+    // Admitted bytes hash to this chunk's ID (checked once, by ChunkTierStore.admit); the
+    // length must still be the one this record expects.
+    if (chunk == null || chunk.stored().length != rec.storedLength()) {
       throw new BlockDeviceException(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR,
           "chunk read back from the cloud has the wrong length");
     }
-    verifyStored(id, stored);
-    return stored;
+    return chunk.stored();
   }
 
   /**

@@ -264,13 +264,30 @@ public final class ChunkTierStore {
   }
 
   /**
-   * Puts an evicted chunk's bytes, read back and verified, into the local store as CLEAN when
-   * it is still evicted and the capacity allows.
+   * Where bytes read back from the cloud enter the engine: checks them once (they must decode
+   * and hash to {@code id}), then puts them into the local store as CLEAN when the chunk is
+   * still evicted and the capacity allows.
    *
-   * @return true when re-inserted
+   * @throws io.tiergate.iscsi.spi.BlockDeviceException UNRECOVERED_READ_ERROR on a mismatch
+   *     (nothing is stored)
    */
-  public boolean reinsert(byte[] id, byte[] stored) {
+  public AdmittedChunk admit(byte[] id, byte[] stored) {
     engine.verifyStored(id, stored);
+    reinsert(id, stored);
+    return new AdmittedChunk(stored);
+  }
+
+  /**
+   * The local stored bytes of chunk {@code id} as an admitted chunk (they were checked, or
+   * written here, when they entered the local store), or null when evicted or gone.
+   */
+  public AdmittedChunk localChunk(byte[] id) {
+    byte[] b = localBytes(id);
+    return b == null ? null : new AdmittedChunk(b);
+  }
+
+  /** Puts checked bytes of an evicted chunk back as CLEAN; true when re-inserted. */
+  private boolean reinsert(byte[] id, byte[] stored) {
     int[] locked = engine.idLocks().lockAll(new int[] {engine.idLocks().stripe(id)});
     try (KvBatch b = kv().newBatch()) {
       byte[] raw = kv().get(Column.CHUNKS, id);
@@ -294,7 +311,8 @@ public final class ChunkTierStore {
   }
 
   /**
-   * Checks bytes read back from the cloud for chunk {@code id} (decode and keyed hash).
+   * Checks bytes read back from the cloud for chunk {@code id} (decode and keyed hash) without
+   * admitting them (a repack, which only passes them on to a new pack).
    *
    * @throws io.tiergate.iscsi.spi.BlockDeviceException UNRECOVERED_READ_ERROR on a mismatch
    */

@@ -55,9 +55,7 @@ class ChunkTierStoreTest {
       engine.setColdReader((id, packNumber, index, offset, length) -> {
         assertEquals(pack, packNumber);
         fetches.incrementAndGet();
-        byte[] stored = cloud.get(id);
-        t.reinsert(id, stored);
-        return stored;
+        return t.admit(id, cloud.get(id));
       });
       assertArrayEquals(data, read(v, 0, data.length / 512));
       assertEquals(8, fetches.get());
@@ -88,7 +86,7 @@ class ChunkTierStoreTest {
       engine.setColdReader((id, p, i, o, l) -> {
         byte[] b = cloud.get(id).clone();
         b[b.length / 2] ^= 1;
-        return b;
+        return t.admit(id, b); // refused where it would enter the engine
       });
       BlockDeviceException e = assertThrows(BlockDeviceException.class, () -> read(v, 0, 128));
       assertEquals(BlockDeviceException.Kind.UNRECOVERED_READ_ERROR, e.kind());

@@ -36,8 +36,8 @@ final class FakeCloud {
     return records.get(ByteBuffer.wrap(id));
   }
 
-  /** A cold reader serving what was uploaded here. */
-  ColdReader reader() {
-    return (id, pack, index, offset, length) -> get(id);
+  /** A cold reader serving what was uploaded here, admitted into {@code t}. */
+  ColdReader reader(ChunkTierStore t) {
+    return (id, pack, index, offset, length) -> t.admit(id, get(id));
   }
 }

@@ -234,7 +234,7 @@ class TierIndexTest {
       ChunkTierStore t = engine.tierStore();
       cloud.commitAllDirty(t);
       t.evict(Long.MAX_VALUE);
-      engine.setColdReader(cloud.reader());
+      engine.setColdReader(cloud.reader(engine.tierStore()));
       assertArrayEquals(other, read(w, 0, 4 * CHUNK / 512));
       assertArrayEquals(new long[] {16, 4}, seen);
       assertEquals(80.0, stats.cacheHitPercent(), 1e-9);
@@ -320,7 +320,7 @@ class TierIndexTest {
       assertEquals(8, t.dirtyChunks(Long.MAX_VALUE, Long.MAX_VALUE).size());
       assertEquals(8L * (in.get(0).sealedLength() - 16), t.evict(Long.MAX_VALUE));
       Volume v = engine.volume("v");
-      engine.setColdReader(cloud.reader());
+      engine.setColdReader(cloud.reader(engine.tierStore()));
       assertArrayEquals(data, read(v, 0, data.length / 512));
       Invariants.assertHold(engine);
     }

@@ -97,7 +97,7 @@ class SharedColdFetchIT {
           results.add(readers.submit(() -> {
             together.await(10, TimeUnit.SECONDS);
             return f.tier.read(chunk.id(), pack.number(), chunk.recordIndex(), chunk.offset(),
-                chunk.sealedLength());
+                chunk.sealedLength()).stored();
           }));
         }
         for (Future<byte[]> r : results) {

@@ -71,6 +71,15 @@ final class TierFixture implements AutoCloseable {
     }
   }
 
+  /**
+   * A second tier context on the same engine and store, for testing one part of the tier on
+   * its own (the service's own parts keep running beside it).
+   */
+  TierContext context() {
+    return new TierContext(engine, keys, config, dir,
+        CloudStores.open(config, dir, java.time.Duration.ofSeconds(60), List.of()));
+  }
+
   List<String> problems() {
     return EngineVerifier.verify(engine, true);
   }
